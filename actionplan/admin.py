@@ -1,0 +1,131 @@
+"""The admin is where Board business support maintains the plan itself."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from actionplan.models import (
+    AccountableBody,
+    Action,
+    ActionOwner,
+    Agency,
+    Measure,
+    Milestone,
+    Objective,
+    OwnerRole,
+    Plan,
+    Priority,
+)
+
+
+class PriorityInline(admin.TabularInline):
+    model = Priority
+    extra = 0
+    fields = ["number", "title"]
+    show_change_link = True
+
+
+@admin.register(Plan)
+class PlanAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "partnership", "period", "slug"]
+    search_fields = ["title", "partnership", "slug"]
+    prepopulated_fields = {"slug": ["title"]}
+    inlines = [PriorityInline]
+
+
+class ObjectiveInline(admin.TabularInline):
+    model = Objective
+    extra = 0
+    fields = ["number", "title"]
+    show_change_link = True
+
+
+@admin.register(Priority)
+class PriorityAdmin(SimpleHistoryAdmin):
+    list_display = ["number", "title", "plan"]
+    list_filter = ["plan"]
+    search_fields = ["title", "statement"]
+    inlines = [ObjectiveInline]
+
+
+@admin.register(Objective)
+class ObjectiveAdmin(SimpleHistoryAdmin):
+    list_display = ["number", "display_title", "priority"]
+    list_filter = ["priority__plan", "priority"]
+    list_select_related = ["priority__plan"]
+    search_fields = ["number", "title"]
+    ordering = ["priority__plan", "sort_key"]
+
+
+class ActionOwnerInline(admin.TabularInline):
+    model = ActionOwner
+    extra = 0
+    autocomplete_fields = ["role"]
+
+
+class MeasureInline(admin.TabularInline):
+    model = Measure
+    extra = 0
+
+
+class MilestoneInline(admin.TabularInline):
+    model = Milestone
+    extra = 0
+
+
+@admin.register(Action)
+class ActionAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "reference",
+        "short_description",
+        "accountable_body",
+        "timeframe",
+        "due_date",
+        "current_rag",
+    ]
+    list_filter = ["plan", "objective__priority", "accountable_body", "current_rag", "due_date"]
+    list_select_related = ["accountable_body"]
+    search_fields = ["reference", "description", "timeframe", "measures__text"]
+    ordering = ["plan", "sort_key"]
+    autocomplete_fields = ["objective", "accountable_body", "related"]
+    readonly_fields = ["current_rag"]
+    inlines = [ActionOwnerInline, MeasureInline, MilestoneInline]
+    fieldsets = [
+        (None, {"fields": ["plan", "objective", "reference", "description"]}),
+        (
+            "Owners and accountability",
+            {"fields": ["owners_as_written", "accountable_body", "accountable_body_as_written"]},
+        ),
+        ("When", {"fields": ["timeframe", "start_date", "due_date"]}),
+        ("Links and status", {"fields": ["related", "current_rag"]}),
+    ]
+
+    @admin.display(description="action", ordering="description")
+    def short_description(self, action):
+        return action.short_description
+
+
+@admin.register(AccountableBody)
+class AccountableBodyAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "short_name", "kind"]
+    list_filter = ["kind"]
+    search_fields = ["name", "short_name"]
+
+
+class OwnerRoleInline(admin.TabularInline):
+    model = OwnerRole
+    extra = 0
+
+
+@admin.register(Agency)
+class AgencyAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "short_name"]
+    search_fields = ["name", "short_name"]
+    inlines = [OwnerRoleInline]
+
+
+@admin.register(OwnerRole)
+class OwnerRoleAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "agency"]
+    list_filter = ["agency"]
+    list_select_related = ["agency"]
+    search_fields = ["title", "agency__name"]

@@ -1,0 +1,106 @@
+"""The plan as a spreadsheet: one row per action, the same columns everywhere it is exported.
+
+Cells a spreadsheet would read as a formula are neutralised (CSV/formula injection): the plan
+holds text typed by many people, and a cell such as =HYPERLINK(...) must stay text.
+"""
+
+import csv
+import io
+import json
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+
+COLUMNS = [
+    "ref",
+    "priority",
+    "objective",
+    "action",
+    "owners",
+    "measures",
+    "accountable_body",
+    "timeframe",
+    "start_date",
+    "due_date",
+    "status",
+    "status_date",
+    "commentary",
+]
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+}
+
+
+def neutralise(value: str) -> str:
+    """Prefix a cell that would start a formula with an apostrophe, as OWASP advises."""
+    if value and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def action_row(action) -> dict[str, str]:
+    """One export row. Reads the objective, priority, body, owners and measures: use
+    Action.objects.for_export() so that a whole plan costs a fixed number of queries."""
+    objective = action.objective
+    return {
+        "ref": action.reference,
+        "priority": f"{objective.priority.number}. {objective.priority.title}",
+        "objective": f"{objective.number} {objective.display_title}",
+        "action": action.description,
+        "owners": "\n".join(str(role) for role in action.owner_roles()),
+        "measures": "\n".join(measure.text for measure in action.measures.all()),
+        "accountable_body": action.accountable_body.name,
+        "timeframe": action.timeframe,
+        "start_date": action.start_date.isoformat() if action.start_date else "",
+        "due_date": action.due_date.isoformat(),
+        "status": action.get_current_rag_display() if action.current_rag else "",
+        "status_date": "",
+        "commentary": "",
+    }
+
+
+def export_rows(actions) -> list[dict[str, str]]:
+    return [{key: neutralise(value) for key, value in action_row(a).items()} for a in actions]
+
+
+def to_csv(actions) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(export_rows(actions))
+    # The byte-order mark makes Excel read the file as UTF-8 (names with accents, en dashes).
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_xlsx(actions) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Actions"
+    sheet.append(COLUMNS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in export_rows(actions):
+        sheet.append([row[column] for column in COLUMNS])
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            cell.data_type = "s"  # never a formula, whatever the text
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def to_json(actions) -> bytes:
+    rows = [action_row(action) for action in actions]
+    return json.dumps(rows, indent=2, ensure_ascii=False).encode("utf-8")
+
+
+RENDERERS = {"csv": to_csv, "xlsx": to_xlsx, "json": to_json}
+
+
+def render(actions, fmt: str) -> bytes:
+    return RENDERERS[fmt](actions)

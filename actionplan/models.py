@@ -1,0 +1,436 @@
+"""The plan: Plan -> Priority -> Objective -> Action, with measures, milestones and owners.
+
+Owners are roles within partner agencies, not people; people are attached to roles in
+`accounts`. Every model has a natural key so that a plan fixture can be loaded twice without
+duplicating anything.
+"""
+
+import re
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+REFERENCE_RE = re.compile(r"^\d+(\.\d+)*$")
+
+
+def reference_sort_key(reference: str) -> str:
+    """'1.2.10' -> '0001.0002.0010', so that text order is natural order (1.2.9 < 1.2.10)."""
+    if not REFERENCE_RE.match(reference):
+        raise ValueError(f"{reference!r} is not a reference like 1.2.3")
+    return ".".join(f"{int(part):04d}" for part in reference.split("."))
+
+
+class PlanManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Plan(models.Model):
+    title = models.CharField("title", max_length=200)
+    partnership = models.CharField("partnership", max_length=200)
+    short_name = models.CharField("partnership short name", max_length=40, blank=True)
+    period = models.CharField("period", max_length=40, help_text="As written, e.g. 2015-18.")
+    slug = models.SlugField("short name in URLs", max_length=60, unique=True)
+    source = models.CharField(
+        "source document", max_length=300, blank=True, help_text="Where the plan's text came from."
+    )
+
+    objects = PlanManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return f"{self.title} ({self.partnership})"
+
+    def get_absolute_url(self):
+        return reverse("actionplan:plan-detail", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class PriorityManager(models.Manager):
+    def get_by_natural_key(self, plan_slug, number):
+        return self.get(plan__slug=plan_slug, number=number)
+
+
+class Priority(models.Model):
+    plan = models.ForeignKey(Plan, models.CASCADE, related_name="priorities")
+    number = models.PositiveSmallIntegerField("number")
+    title = models.CharField("title", max_length=200)
+    statement = models.TextField("overarching priority", blank=True)
+
+    objects = PriorityManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["plan", "number"]
+        verbose_name_plural = "priorities"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "number"], name="actionplan_priority_unique_number_per_plan"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Priority {self.number}: {self.title}"
+
+    def natural_key(self):
+        return (*self.plan.natural_key(), self.number)
+
+    natural_key.dependencies = ["actionplan.plan"]
+
+
+class ObjectiveManager(models.Manager):
+    def get_by_natural_key(self, plan_slug, number):
+        return self.get(priority__plan__slug=plan_slug, number=number)
+
+
+class Objective(models.Model):
+    priority = models.ForeignKey(Priority, models.CASCADE, related_name="objectives")
+    number = models.CharField("number", max_length=20, help_text="As in the plan, e.g. 2.1.")
+    title = models.TextField(
+        "title", blank=True, help_text="Leave blank only where the source plan gives no heading."
+    )
+    sort_key = models.CharField(max_length=60, editable=False)
+
+    objects = ObjectiveManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["priority", "sort_key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["priority", "number"],
+                name="actionplan_objective_unique_number_per_priority",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.display_title}"
+
+    def save(self, *args, **kwargs):
+        self.sort_key = reference_sort_key(self.number)
+        super().save(*args, **kwargs)
+
+    def natural_key(self):
+        return (*self.priority.plan.natural_key(), self.number)
+
+    natural_key.dependencies = ["actionplan.priority"]
+
+    @property
+    def display_title(self):
+        return self.title or "(heading not given in the source plan)"
+
+
+class AccountableBodyManager(models.Manager):
+    def get_by_natural_key(self, name):
+        return self.get(name=name)
+
+
+class AccountableBody(models.Model):
+    class Kind(models.TextChoices):
+        BOARD = "board", "Board"
+        SUB_GROUP = "sub-group", "Sub-group"
+        GROUP = "group", "Group"
+        PARTNER_BODY = "partner body", "Partner body"
+
+    name = models.CharField("name", max_length=200, unique=True)
+    short_name = models.CharField("short name", max_length=60, blank=True)
+    kind = models.CharField("kind", max_length=20, choices=Kind.choices)
+
+    objects = AccountableBodyManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "accountable body"
+        verbose_name_plural = "accountable bodies"
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.name,)
+
+
+class AgencyManager(models.Manager):
+    def get_by_natural_key(self, name):
+        return self.get(name=name)
+
+
+class Agency(models.Model):
+    name = models.CharField("name", max_length=200, unique=True)
+    short_name = models.CharField("short name", max_length=60, blank=True)
+
+    objects = AgencyManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "agencies"
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.name,)
+
+
+class OwnerRoleManager(models.Manager):
+    def get_by_natural_key(self, agency_name, title):
+        return self.get(agency__name=agency_name, title=title)
+
+
+class OwnerRole(models.Model):
+    agency = models.ForeignKey(Agency, models.PROTECT, related_name="roles")
+    title = models.CharField("role", max_length=200)
+
+    objects = OwnerRoleManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["agency__name", "title"]
+        verbose_name = "owner role"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "title"], name="actionplan_ownerrole_unique_title_per_agency"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.agency.name})"
+
+    def natural_key(self):
+        return (*self.agency.natural_key(), self.title)
+
+    natural_key.dependencies = ["actionplan.agency"]
+
+
+class Rag(models.TextChoices):
+    """The RAG scale. The label always carries the word, so colour is never the only cue."""
+
+    BLUE = "blue", "Blue"
+    GREEN = "green", "Green"
+    AMBER = "amber", "Amber"
+    RED = "red", "Red"
+
+
+RAG_DEFINITIONS = {
+    Rag.BLUE: "Complete",
+    Rag.GREEN: "On track",
+    Rag.AMBER: "At risk of slipping, or some concern",
+    Rag.RED: "Off track, or significant concern",
+}
+NOT_RATED_LABEL = "Not yet rated"
+NOT_RATED_DEFINITION = "No status update has been made yet"
+
+
+class ActionQuerySet(models.QuerySet):
+    def for_list(self):
+        """Everything a list row shows, in a fixed number of queries whatever the row count."""
+        owners = models.Prefetch(
+            "owner_links", queryset=ActionOwner.objects.select_related("role__agency")
+        )
+        return self.select_related("objective__priority", "accountable_body").prefetch_related(
+            owners
+        )
+
+    def for_export(self):
+        """Rows for the plan export: list data plus measures, in plan order."""
+        return self.for_list().prefetch_related("measures").order_by("plan", "sort_key")
+
+    def overdue(self, *, today: date):
+        """Past the due date and not complete (Blue)."""
+        return self.filter(due_date__lt=today).exclude(current_rag=Rag.BLUE)
+
+
+class ActionManager(models.Manager.from_queryset(ActionQuerySet)):
+    def get_by_natural_key(self, plan_slug, reference):
+        return self.get(plan__slug=plan_slug, reference=reference)
+
+
+class Action(models.Model):
+    plan = models.ForeignKey(
+        Plan,
+        models.CASCADE,
+        related_name="actions",
+        help_text="Always the objective's plan; held here so references are unique per plan.",
+    )
+    objective = models.ForeignKey(Objective, models.CASCADE, related_name="actions")
+    reference = models.CharField("ref", max_length=20, help_text="As in the plan, e.g. 2.1.4.")
+    sort_key = models.CharField(max_length=60, editable=False)
+    description = models.TextField("action")
+    owners_as_written = models.TextField(
+        "owners as written", blank=True, help_text="The owner cell verbatim from the source plan."
+    )
+    accountable_body = models.ForeignKey(
+        AccountableBody, models.PROTECT, related_name="actions", verbose_name="accountable body"
+    )
+    accountable_body_as_written = models.CharField(
+        "accountable body as written", max_length=300, blank=True
+    )
+    timeframe = models.CharField(
+        "timeframe", max_length=200, help_text="Verbatim from the plan, e.g. End November 2015."
+    )
+    start_date = models.DateField("start date", null=True, blank=True)
+    due_date = models.DateField("due date")
+    related = models.ManyToManyField(
+        "self", blank=True, symmetrical=True, verbose_name="related actions"
+    )
+    current_rag = models.CharField(
+        "RAG status", max_length=10, choices=Rag.choices, blank=True, editable=False
+    )
+
+    objects = ActionManager()
+    history = HistoricalRecords(excluded_fields=["current_rag", "sort_key"])
+
+    class Meta:
+        ordering = ["plan", "sort_key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "reference"], name="actionplan_action_unique_ref_per_plan"
+            ),
+        ]
+        indexes = [
+            # Every list sorts a plan's actions by natural reference order.
+            models.Index(fields=["plan", "sort_key"], name="actionplan_action_plan_sort"),
+            # Overdue lists: due_date < today.
+            models.Index(fields=["due_date"], name="actionplan_action_due"),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} {self.short_description}"
+
+    def save(self, *args, **kwargs):
+        self.sort_key = reference_sort_key(self.reference)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("actionplan:action-detail", kwargs={"pk": self.pk})
+
+    def clean(self):
+        if self.objective_id and self.plan_id and self.objective.priority.plan_id != self.plan_id:
+            raise ValidationError({"objective": "The objective belongs to another plan."})
+        if self.reference and not REFERENCE_RE.match(self.reference):
+            raise ValidationError(
+                {"reference": "Write the reference as numbers and dots, e.g. 2.1.4."}
+            )
+        if self.start_date and self.due_date and self.start_date > self.due_date:
+            raise ValidationError(
+                {"start_date": "The start date must be on or before the due date."}
+            )
+        clash = Action.objects.filter(plan_id=self.plan_id, reference=self.reference)
+        if self.plan_id and clash.exclude(pk=self.pk).exists():
+            raise ValidationError({"reference": "Another action in this plan has this reference."})
+
+    def natural_key(self):
+        return (*self.plan.natural_key(), self.reference)
+
+    natural_key.dependencies = ["actionplan.objective", "actionplan.accountablebody"]
+
+    @property
+    def short_description(self):
+        text = self.description
+        return text if len(text) <= 80 else text[:77].rstrip() + "…"
+
+    def is_overdue(self, *, today: date) -> bool:
+        return self.due_date < today and self.current_rag != Rag.BLUE
+
+    def owner_roles(self):
+        """Reads prefetched owner_links in source order (prefetch them in lists)."""
+        return [link.role for link in self.owner_links.all()]
+
+
+class OrderedChildManager(models.Manager):
+    def get_by_natural_key(self, plan_slug, reference, order):
+        return self.get(action__plan__slug=plan_slug, action__reference=reference, order=order)
+
+
+class ActionOwner(models.Model):
+    """An owner role of an action, in the order the plan lists them."""
+
+    action = models.ForeignKey(Action, models.CASCADE, related_name="owner_links")
+    role = models.ForeignKey(
+        OwnerRole, models.PROTECT, related_name="action_links", verbose_name="owner role"
+    )
+    order = models.PositiveSmallIntegerField("order", default=1)
+
+    objects = OrderedChildManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["action", "order"]
+        verbose_name = "action owner"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action", "role"], name="actionplan_actionowner_unique_role_per_action"
+            ),
+            models.UniqueConstraint(
+                fields=["action", "order"], name="actionplan_actionowner_unique_order"
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.role)
+
+    def natural_key(self):
+        return (*self.action.natural_key(), self.order)
+
+    natural_key.dependencies = ["actionplan.action", "actionplan.ownerrole"]
+
+
+class Measure(models.Model):
+    action = models.ForeignKey(Action, models.CASCADE, related_name="measures")
+    text = models.TextField("measure")
+    order = models.PositiveSmallIntegerField("order", default=1)
+
+    objects = OrderedChildManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["action", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action", "order"], name="actionplan_measure_unique_order"
+            ),
+        ]
+
+    def __str__(self):
+        return self.text
+
+    def natural_key(self):
+        return (*self.action.natural_key(), self.order)
+
+    natural_key.dependencies = ["actionplan.action"]
+
+
+class Milestone(models.Model):
+    action = models.ForeignKey(Action, models.CASCADE, related_name="milestones")
+    label = models.CharField("milestone", max_length=200)
+    due_date = models.DateField("due date")
+    order = models.PositiveSmallIntegerField("order", default=1)
+
+    objects = OrderedChildManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["action", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action", "order"], name="actionplan_milestone_unique_order"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.label}: {self.due_date:%B %Y}"
+
+    def natural_key(self):
+        return (*self.action.natural_key(), self.order)
+
+    natural_key.dependencies = ["actionplan.action"]

@@ -1,0 +1,128 @@
+"""Turn a plan's timeframe text into dates, keeping the text itself verbatim elsewhere.
+
+The forms below are every form the WSCB plan uses. Anything else is an error that names the
+text: a silent guess at a deadline would be worse than no date at all.
+
+    End November 2015 / November 2015 / Nov 2015   -> due on the month's last day
+    30 September 2015                              -> due on that day
+    September - December 2015                      -> start 1 September, due 31 December
+    Campaign : January 2016 Evaluation : March 2016 -> milestones; due is the last one
+    November 2015 November 2015                    -> one date written twice
+"""
+
+import calendar
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+_MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
+_MONTHS |= {name.lower(): number for number, name in enumerate(calendar.month_abbr) if name}
+_MONTHS["sept"] = 9
+_MONTH = r"(?P<{}>[A-Za-z]{{3,9}})\.?"
+_YEAR = r"(?P<{}>\d{{4}})"
+
+_DAY_DATE = re.compile(rf"^(?P<day>\d{{1,2}})\s+{_MONTH.format('month')}\s+{_YEAR.format('year')}$")
+_MONTH_DATE = re.compile(
+    rf"^(?:end\s+(?:of\s+)?)?{_MONTH.format('month')}\s+{_YEAR.format('year')}$", re.I
+)
+_MONTH_RANGE = re.compile(
+    rf"^{_MONTH.format('first')}(?:\s+{_YEAR.format('first_year')})?\s*[-–]\s*"
+    rf"{_MONTH.format('last')}\s+{_YEAR.format('year')}$"
+)
+_MILESTONE = re.compile(
+    r"(?P<label>[A-Za-z][A-Za-z ]*?)\s*:\s*(?P<when>.+?)(?=\s+[A-Za-z][A-Za-z ]*?\s*:|$)"
+)
+
+
+class TimeframeError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Timeframe:
+    text: str
+    due: date
+    start: date | None = None
+    milestones: list[tuple[str, date]] = field(default_factory=list)
+
+
+def parse_timeframe(text: str) -> Timeframe:
+    """Parse one timeframe cell; raise TimeframeError naming the text if the form is unknown."""
+    cleaned = " ".join(text.split())
+    if not cleaned:
+        raise TimeframeError("The timeframe is empty: write when the action is due.")
+    single = _parse_date(cleaned)
+    if single:
+        return Timeframe(text=text, due=single)
+    if match := _MONTH_RANGE.match(cleaned):
+        return _month_range(text, match)
+    if ":" in cleaned:
+        return _milestones(text, cleaned)
+    if repeated := _repeated_date(cleaned):
+        return Timeframe(text=text, due=repeated)
+    raise TimeframeError(
+        f"Cannot read the timeframe {text!r}: use a form such as 'November 2015', "
+        "'30 September 2015', 'September - December 2015' or 'Campaign: January 2016'."
+    )
+
+
+def _parse_date(text: str) -> date | None:
+    """A single date: a day, or a month (meaning its last day)."""
+    if match := _DAY_DATE.match(text):
+        year, month = int(match["year"]), _month(match["month"], text)
+        try:
+            return date(year, month, int(match["day"]))
+        except ValueError:
+            raise TimeframeError(
+                f"The timeframe {text!r} names a day that does not exist."
+            ) from None
+    if match := _MONTH_DATE.match(text):
+        return _month_end(int(match["year"]), _month(match["month"], text))
+    return None
+
+
+def _month(name: str, text: str) -> int:
+    try:
+        return _MONTHS[name.lower()]
+    except KeyError:
+        raise TimeframeError(f"The timeframe {text!r} has an unknown month {name!r}.") from None
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _month_range(text: str, match: re.Match) -> Timeframe:
+    year = int(match["year"])
+    first, last = _month(match["first"], text), _month(match["last"], text)
+    first_year = int(match["first_year"]) if match["first_year"] else year - (first > last)
+    start, due = date(first_year, first, 1), _month_end(year, last)
+    if start > due:
+        raise TimeframeError(f"The timeframe {text!r} ends before it starts.")
+    return Timeframe(text=text, start=start, due=due)
+
+
+def _milestones(text: str, cleaned: str) -> Timeframe:
+    milestones = []
+    for match in _MILESTONE.finditer(cleaned):
+        when = _parse_date(match["when"].strip())
+        if when is None:
+            raise TimeframeError(
+                f"Cannot read the date {match['when']!r} in the timeframe {text!r}."
+            )
+        milestones.append((match["label"].strip(), when))
+    if not milestones:
+        raise TimeframeError(f"Cannot read the milestones in the timeframe {text!r}.")
+    return Timeframe(text=text, due=max(when for _, when in milestones), milestones=milestones)
+
+
+def _repeated_date(cleaned: str) -> date | None:
+    """'November 2015 November 2015': a table cell that says the same date for two sub-actions."""
+    words = cleaned.split()
+    for size in (2, 3):
+        if len(words) % size or len(words) == size:
+            continue
+        chunks = {" ".join(words[i : i + size]) for i in range(0, len(words), size)}
+        if len(chunks) == 1:
+            return _parse_date(chunks.pop())
+    return None

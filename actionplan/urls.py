@@ -1,0 +1,12 @@
+from django.urls import path
+
+from actionplan import views
+
+app_name = "actionplan"
+
+urlpatterns = [
+    path("plans/", views.plan_list, name="plan-list"),
+    path("plans/<slug:slug>/", views.plan_detail, name="plan-detail"),
+    path("plans/<slug:slug>/export.<str:fmt>", views.plan_export, name="plan-export"),
+    path("actions/<int:pk>/", views.action_detail, name="action-detail"),
+]

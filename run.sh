@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# The README's two commands:
+#   ./run.sh serve   set everything up, load the WSCB plan and demo users, serve on :8000
+#   ./run.sh test    set everything up and run the whole test suite (extra args go to pytest)
+# Set DATABASE_URL to use PostgreSQL instead of the default SQLite file under var/.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PYTHON=${PYTHON:-python3}
+VENV=.venv
+
+say() { printf '\n==> %s\n' "$*"; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else return 1; fi
+}
+
+apt_install() {
+  # Installs Debian packages when we can (root or sudo); otherwise says exactly what to run.
+  if command -v apt-get >/dev/null && as_root true 2>/dev/null; then
+    say "Installing Debian packages: $*"
+    as_root apt-get update -qq || true
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"
+  else
+    echo "Please install these system packages, then run this again: $*" >&2
+    exit 1
+  fi
+}
+
+check_python() {
+  if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    echo "Actionplan needs Python 3.11 or newer (set PYTHON=/path/to/python3.11)." >&2
+    exit 1
+  fi
+  if ! "$PYTHON" -c 'import ensurepip, venv' 2>/dev/null; then
+    apt_install python3-venv
+  fi
+}
+
+check_system_libraries() {
+  # WeasyPrint (Board packs) needs Pango; the packs also need a font with wide coverage.
+  local missing=()
+  ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' || missing+=(libpango-1.0-0)
+  ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so' || missing+=(libpangoft2-1.0-0)
+  ldconfig -p 2>/dev/null | grep -q 'libharfbuzz-subset.so' || missing+=(libharfbuzz-subset0)
+  if command -v fc-list >/dev/null; then
+    fc-list | grep -qi 'dejavu\|liberation\|noto' || missing+=(fonts-dejavu-core)
+  else
+    missing+=(fontconfig fonts-dejavu-core)
+  fi
+  if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
+}
+
+setup_venv() {
+  check_python
+  check_system_libraries
+  if [ ! -x "$VENV/bin/python" ]; then
+    say "Creating a virtual environment in $VENV"
+    "$PYTHON" -m venv "$VENV"
+  fi
+  local stamp="$VENV/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
+  if [ ! -f "$stamp" ]; then
+    say "Installing Python packages"
+    "$VENV/bin/python" -m pip install --quiet --upgrade pip
+    "$VENV/bin/python" -m pip install --quiet ".[test]"
+    rm -f "$VENV"/.installed-* && touch "$stamp"
+  fi
+}
+
+manage() { "$VENV/bin/python" manage.py "$@"; }
+
+serve() {
+  setup_venv
+  export DEBUG=${DEBUG:-true}
+  mkdir -p var
+  say "Preparing the database"
+  manage migrate --no-input -v 0
+  manage loaddata fixtures/wscb_cse_action_plan.json
+  manage seed_demo
+  say "Serving Actionplan on http://127.0.0.1:8000/ (Ctrl+C to stop)"
+  exec "$VENV/bin/python" manage.py runserver 127.0.0.1:8000
+}
+
+run_tests() {
+  setup_venv
+  say "Running the test suite on ${DATABASE_URL:-SQLite}"
+  exec "$VENV/bin/python" -m pytest "$@"
+}
+
+case "${1:-}" in
+  serve) shift; serve "$@" ;;
+  test) shift; run_tests "$@" ;;
+  *) echo "usage: ./run.sh serve | ./run.sh test [pytest args]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,80 @@
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.conftest import WSCB_SLUG, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def _app_url_names(resolver=None, prefix=""):
+    """Every named URL of our own apps, derived from the resolver (not a hand-kept list)."""
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace in {"admin"} or "django.contrib.auth" in str(pattern.urlconf_name):
+                continue
+            yield from _app_url_names(
+                pattern, prefix + (f"{pattern.namespace}:" if pattern.namespace else "")
+            )
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield prefix + pattern.name, pattern
+
+
+def _sample_kwargs(pattern, plan):
+    action = plan.actions.get(reference="1.1.1")
+    values = {"slug": plan.slug, "pk": action.pk, "fmt": "csv"}
+    return {name: values[name] for name in pattern.pattern.regex.groupindex}
+
+
+def test_every_page_requires_login(client, wscb_plan):
+    names = list(_app_url_names())
+    assert len(names) >= 5
+    for name, pattern in names:
+        url = reverse(name, kwargs=_sample_kwargs(pattern, wscb_plan))
+        response = client.get(url)
+        assert response.status_code == 302, name
+        assert response["Location"].startswith(reverse("login")), name
+
+
+def test_plan_page_lists_priorities_objectives_and_actions(client, wscb_plan):
+    client.force_login(make_user())
+    response = client.get(reverse("actionplan:plan-detail", args=[WSCB_SLUG]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Priority 4: Pursue and Disrupt" in html
+    assert "heading not given in the source plan" in html
+    for action in wscb_plan.actions.all():
+        assert f">{action.reference}</a>" in html
+
+
+def test_plan_page_query_count_is_fixed(client, wscb_plan, django_assert_num_queries):
+    client.force_login(make_user())
+    # session, user, plan, priorities, objectives, actions (+objective, priority, body),
+    # owner links (+role, agency)
+    with django_assert_num_queries(7):
+        client.get(reverse("actionplan:plan-detail", args=[WSCB_SLUG]))
+
+
+def test_action_page_shows_every_field(client, wscb_plan):
+    client.force_login(make_user())
+    action = wscb_plan.actions.get(reference="1.1.3")
+    html = client.get(action.get_absolute_url()).content.decode()
+    assert "Undertake the campaign and evaluate it" in html
+    assert "WSCB Business Support Team" in html
+    assert "Increase in levels of awareness" in html
+    assert "Campaign: 31 January 2016" in html
+    assert "Campaign : January 2016 Evaluation : March 2016" in html
+    assert "Not yet rated" in html
+    assert "3.1.3" in html  # related action, linked from 3.1.3's "(Links with 1.1)"
+
+
+def test_unknown_action_is_404(client, wscb_plan):
+    client.force_login(make_user())
+    assert client.get(reverse("actionplan:action-detail", args=[999999])).status_code == 404
+
+
+def test_login_page_renders_with_our_template(client, db):
+    response = client.get(reverse("login"))
+    assert response.status_code == 200
+    assert b"Skip to main content" in response.content
+    assert b'<html lang="en-GB">' in response.content

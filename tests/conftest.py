@@ -1,0 +1,97 @@
+"""Shared fixtures: the WSCB plan and small make_* helpers."""
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import User
+from actionplan.models import (
+    AccountableBody,
+    Action,
+    ActionOwner,
+    Agency,
+    Objective,
+    OwnerRole,
+    Plan,
+    Priority,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+WSCB_FIXTURE = ROOT / "fixtures" / "wscb_cse_action_plan.json"
+WSCB_SLUG = "wscb-cse-2015-18"
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Tests create many users; the production hasher is deliberately slow.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    # Load the WSCB plan once per run; each test's transaction then rolls back on top of it.
+    with django_db_blocker.unblock():
+        call_command("loaddata", str(WSCB_FIXTURE), verbosity=0)
+
+
+@pytest.fixture
+def wscb_plan(db):
+    # Live-server (transactional) tests empty the database when they end: reload if so.
+    if not Plan.objects.filter(slug=WSCB_SLUG).exists():
+        call_command("loaddata", str(WSCB_FIXTURE), verbosity=0)
+    return Plan.objects.get(slug=WSCB_SLUG)
+
+
+def make_user(**kwargs):
+    kwargs.setdefault("username", f"user{User.objects.count() + 1}")
+    password = kwargs.pop("password", "correct-horse-battery")
+    user = User.objects.create(**kwargs)
+    user.set_password(password)
+    user.save()
+    return user
+
+
+def make_plan(**kwargs):
+    kwargs.setdefault("title", "Test plan")
+    kwargs.setdefault("partnership", "Test Safeguarding Partnership")
+    kwargs.setdefault("period", "2025-28")
+    kwargs.setdefault("slug", f"plan-{Plan.objects.count() + 1}")
+    return Plan.objects.create(**kwargs)
+
+
+def make_body(**kwargs):
+    kwargs.setdefault("name", f"Body {AccountableBody.objects.count() + 1}")
+    kwargs.setdefault("kind", AccountableBody.Kind.SUB_GROUP)
+    return AccountableBody.objects.create(**kwargs)
+
+
+def make_role(**kwargs):
+    if "agency" not in kwargs:
+        kwargs["agency"], _ = Agency.objects.get_or_create(name="Test Agency")
+    kwargs.setdefault("title", f"Role {OwnerRole.objects.count() + 1}")
+    return OwnerRole.objects.create(**kwargs)
+
+
+def make_action(**kwargs):
+    """An action with its plan, priority and objective made as needed."""
+    objective = kwargs.pop("objective", None)
+    if objective is None:
+        plan = kwargs.pop("plan", None) or make_plan()
+        priority, _ = Priority.objects.get_or_create(plan=plan, number=1, defaults={"title": "P1"})
+        objective, _ = Objective.objects.get_or_create(
+            priority=priority, number="1.1", defaults={"title": "O1"}
+        )
+    kwargs.setdefault("plan", objective.priority.plan)
+    kwargs.setdefault("reference", f"{objective.number}.{objective.actions.count() + 1}")
+    kwargs.setdefault("description", f"Action {kwargs['reference']}")
+    kwargs.setdefault("timeframe", "November 2015")
+    kwargs.setdefault("due_date", date(2015, 11, 30))
+    if "accountable_body" not in kwargs:
+        kwargs["accountable_body"] = make_body()
+    owners = kwargs.pop("owners", [])
+    action = Action.objects.create(objective=objective, **kwargs)
+    for order, role in enumerate(owners, start=1):
+        ActionOwner.objects.create(action=action, role=role, order=order)
+    return action
