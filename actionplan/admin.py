@@ -14,6 +14,7 @@ from actionplan.models import (
     OwnerRole,
     Plan,
     Priority,
+    StatusUpdate,
 )
 
 
@@ -129,3 +130,23 @@ class OwnerRoleAdmin(SimpleHistoryAdmin):
     list_filter = ["agency"]
     list_select_related = ["agency"]
     search_fields = ["title", "agency__name"]
+
+
+@admin.register(StatusUpdate)
+class StatusUpdateAdmin(admin.ModelAdmin):
+    """Read-only: status history is the audit of statuses and is never edited or deleted."""
+
+    list_display = ["action", "rag", "author", "created_at", "is_demo"]
+    list_filter = ["rag", "is_demo", "action__plan", "action__accountable_body"]
+    list_select_related = ["action", "author"]
+    search_fields = ["action__reference", "commentary", "author__username"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

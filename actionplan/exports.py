@@ -8,6 +8,7 @@ import csv
 import io
 import json
 
+from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
@@ -45,6 +46,7 @@ def action_row(action) -> dict[str, str]:
     """One export row. Reads the objective, priority, body, owners and measures: use
     Action.objects.for_export() so that a whole plan costs a fixed number of queries."""
     objective = action.objective
+    latest = action.latest_update
     return {
         "ref": action.reference,
         "priority": f"{objective.priority.number}. {objective.priority.title}",
@@ -57,8 +59,8 @@ def action_row(action) -> dict[str, str]:
         "start_date": action.start_date.isoformat() if action.start_date else "",
         "due_date": action.due_date.isoformat(),
         "status": action.get_current_rag_display() if action.current_rag else "",
-        "status_date": "",
-        "commentary": "",
+        "status_date": timezone.localtime(latest.created_at).date().isoformat() if latest else "",
+        "commentary": latest.commentary if latest else "",
     }
 
 

@@ -6,11 +6,14 @@ duplicating anything.
 """
 
 import re
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 REFERENCE_RE = re.compile(r"^\d+(\.\d+)*$")
@@ -233,13 +236,14 @@ NOT_RATED_DEFINITION = "No status update has been made yet"
 
 class ActionQuerySet(models.QuerySet):
     def for_list(self):
-        """Everything a list row shows, in a fixed number of queries whatever the row count."""
+        """Everything a list row shows, in a fixed number of queries whatever the row count:
+        objective, priority, body and latest update joined; owners (with agency) prefetched."""
         owners = models.Prefetch(
             "owner_links", queryset=ActionOwner.objects.select_related("role__agency")
         )
-        return self.select_related("objective__priority", "accountable_body").prefetch_related(
-            owners
-        )
+        return self.select_related(
+            "objective__priority", "accountable_body", "latest_update__author"
+        ).prefetch_related(owners)
 
     def for_export(self):
         """Rows for the plan export: list data plus measures, in plan order."""
@@ -248,6 +252,27 @@ class ActionQuerySet(models.QuerySet):
     def overdue(self, *, today: date):
         """Past the due date and not complete (Blue)."""
         return self.filter(due_date__lt=today).exclude(current_rag=Rag.BLUE)
+
+    def owned_by(self, user):
+        """Actions whose owner roles the user holds."""
+        return self.filter(owner_links__role__holders=user).distinct()
+
+    def with_status_as_of(self, day: date):
+        """Annotate rag_as_of, update_at_as_of and commentary_as_of: the latest status update
+        made on or before the end of `day` (local time), computed in the database."""
+        latest = StatusUpdate.objects.filter(
+            action=OuterRef("pk"), created_at__lt=end_of_day(day)
+        ).order_by("-created_at", "-pk")
+        return self.annotate(
+            rag_as_of=Subquery(latest.values("rag")[:1]),
+            update_at_as_of=Subquery(latest.values("created_at")[:1]),
+            commentary_as_of=Subquery(latest.values("commentary")[:1]),
+        )
+
+
+def end_of_day(day: date) -> datetime:
+    """The first instant after `day` in the app's time zone, for "on or before day" filters."""
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
 
 
 class ActionManager(models.Manager.from_queryset(ActionQuerySet)):
@@ -283,12 +308,27 @@ class Action(models.Model):
     related = models.ManyToManyField(
         "self", blank=True, symmetrical=True, verbose_name="related actions"
     )
+    # The current status, denormalised from the latest StatusUpdate by the one service that
+    # writes updates (actionplan.services.status_update_create), in the same transaction.
     current_rag = models.CharField(
         "RAG status", max_length=10, choices=Rag.choices, blank=True, editable=False
     )
+    latest_update = models.ForeignKey(
+        "StatusUpdate",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="latest update",
+    )
+    # Bumped by every status update: the optimistic lock that stops a lost update.
+    version = models.PositiveIntegerField("version", default=0, editable=False)
 
     objects = ActionManager()
-    history = HistoricalRecords(excluded_fields=["current_rag", "sort_key"])
+    history = HistoricalRecords(
+        excluded_fields=["current_rag", "sort_key", "latest_update", "version"]
+    )
 
     class Meta:
         ordering = ["plan", "sort_key"]
@@ -434,3 +474,45 @@ class Milestone(models.Model):
         return (*self.action.natural_key(), self.order)
 
     natural_key.dependencies = ["actionplan.action"]
+
+
+class StatusUpdateQuerySet(models.QuerySet):
+    def for_history(self):
+        """Newest first, with each author joined."""
+        return self.select_related("author").order_by("-created_at", "-pk")
+
+
+class StatusUpdate(models.Model):
+    """One RAG status report on an action. Append-only: nothing edits or deletes history."""
+
+    action = models.ForeignKey(Action, models.PROTECT, related_name="updates")
+    rag = models.CharField("RAG status", max_length=10, choices=Rag.choices)
+    commentary = models.TextField("commentary")
+    evidence_url = models.URLField("evidence link", max_length=500, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="status_updates"
+    )
+    created_at = models.DateTimeField("updated at", default=timezone.now)
+    # The action's version this update created: unique, so two people who read the same
+    # version can never both save over it, whatever the database's locking.
+    version = models.PositiveIntegerField("version")
+    is_demo = models.BooleanField(
+        "demo data", default=False, help_text="Made by seed_demo, not by a real person."
+    )
+
+    objects = StatusUpdateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action", "version"], name="actionplan_statusupdate_unique_version"
+            ),
+        ]
+        indexes = [
+            # The "as of" subquery: the latest update of an action before a date.
+            models.Index(fields=["action", "-created_at"], name="actionplan_update_action_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.action.reference}: {self.get_rag_display()} ({self.created_at:%d %b %Y})"

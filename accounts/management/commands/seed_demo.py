@@ -1,30 +1,26 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
-from accounts.models import User
-
-DEMO_PASSWORD = "demo-password-2015"
+from accounts.demo import DEMO_PASSWORD, seed_demo_people
+from actionplan.models import Plan
 
 
 class Command(BaseCommand):
-    help = "Create demo people (development only; refuses to run when DEBUG is off)."
+    help = (
+        "Create the demo people (one per persona) for the WSCB plan. Idempotent. "
+        "Development only: refuses to run when DEBUG is off."
+    )
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
             raise CommandError(
-                "seed_demo creates people with published passwords: DEBUG must be on."
+                "seed_demo creates people with a published password: it runs only with DEBUG on."
             )
-        with transaction.atomic():
-            admin, created = User.objects.get_or_create(
-                username="support",
-                defaults={
-                    "first_name": "Sam",
-                    "last_name": "Support",
-                    "email": "support@example.org",
-                },
+        if not Plan.objects.filter(slug="wscb-cse-2015-18").exists():
+            raise CommandError(
+                "Load the WSCB plan first: manage.py loaddata fixtures/wscb_cse_action_plan.json"
             )
-            admin.is_staff = admin.is_superuser = True
-            admin.set_password(DEMO_PASSWORD)
-            admin.save()
-        self.stdout.write(f"Demo login: support / {DEMO_PASSWORD} (Board business support, admin).")
+        people = seed_demo_people()
+        self.stdout.write(f"Demo people (password for all: {DEMO_PASSWORD}):")
+        for person in people:
+            self.stdout.write(f"  {person.username:<11} {person.get_full_name()}, {person.job_title}")

@@ -1,0 +1,88 @@
+"""Who may do what: the one place that decides. Views and templates ask these predicates.
+
+- Read plans, actions and dashboards: every signed-in, active person of the partnership.
+- Post a status update on an action: holders of one of its owner roles, chairs of its
+  accountable body, and Board business support.
+- Change the plan itself: business support, through the admin.
+- Produce and download Board packs: business support and Board members.
+
+An object that does not exist gives 404; one a person may read but not change gives 403.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+
+from actionplan.models import Action
+
+BUSINESS_SUPPORT_GROUP = "Board business support"
+BOARD_MEMBER_GROUP = "Board members"
+
+
+def _in_group(user, name: str) -> bool:
+    # Cached per request object: templates ask the same question many times per page.
+    cache = user.__dict__.setdefault("_group_names", None)
+    if cache is None:
+        cache = set(user.groups.values_list("name", flat=True)) if user.is_authenticated else set()
+        user.__dict__["_group_names"] = cache
+    return name in cache
+
+
+def is_business_support(user) -> bool:
+    return user.is_active and (user.is_superuser or _in_group(user, BUSINESS_SUPPORT_GROUP))
+
+
+def is_board_member(user) -> bool:
+    return user.is_active and _in_group(user, BOARD_MEMBER_GROUP)
+
+
+def can_view_plan(user) -> bool:
+    return user.is_authenticated and user.is_active
+
+
+def chaired_body_ids(user) -> set[int]:
+    cache = user.__dict__.get("_chaired_body_ids")
+    if cache is None:
+        cache = set(user.chaired_bodies.values_list("pk", flat=True))
+        user.__dict__["_chaired_body_ids"] = cache
+    return cache
+
+
+def held_role_ids(user) -> set[int]:
+    cache = user.__dict__.get("_held_role_ids")
+    if cache is None:
+        cache = set(user.roles.values_list("pk", flat=True))
+        user.__dict__["_held_role_ids"] = cache
+    return cache
+
+
+def can_update_action(user, action: Action) -> bool:
+    """Owners (by role), chairs of the accountable body, and business support.
+
+    Reads action.owner_links: prefetch them (Action.objects.for_list()) when asking in a list.
+    """
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if is_business_support(user):
+        return True
+    if action.accountable_body_id in chaired_body_ids(user):
+        return True
+    roles = held_role_ids(user)
+    return any(link.role_id in roles for link in action.owner_links.all())
+
+
+def can_manage_plan(user) -> bool:
+    return is_business_support(user)
+
+
+def can_produce_reports(user) -> bool:
+    return is_business_support(user) or is_board_member(user)
+
+
+def get_action_for_update(request, pk: int) -> Action:
+    """The action, if it exists (else 404) and the user may update it (else 403)."""
+    action = get_object_or_404(Action.objects.for_list(), pk=pk)
+    if not can_update_action(request.user, action):
+        raise PermissionDenied(
+            "You cannot update this action: you do not own it or chair its body."
+        )
+    return action
