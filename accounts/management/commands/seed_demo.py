@@ -2,6 +2,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.demo import DEMO_PASSWORD, seed_demo_people
+from accounts.models import User
+from actionplan.demo_history import seed_demo_history
 from actionplan.models import Plan
 
 
@@ -16,11 +18,21 @@ class Command(BaseCommand):
             raise CommandError(
                 "seed_demo creates people with a published password: it runs only with DEBUG on."
             )
-        if not Plan.objects.filter(slug="wscb-cse-2015-18").exists():
+        plan = Plan.objects.filter(slug="wscb-cse-2015-18").first()
+        if plan is None:
             raise CommandError(
                 "Load the WSCB plan first: manage.py loaddata fixtures/wscb_cse_action_plan.json"
             )
         people = seed_demo_people()
+        support = User.objects.get(username="support")
+        people_with_roles = User.objects.filter(pk__in=[p.pk for p in people]).prefetch_related(
+            "roles", "chaired_bodies"
+        )
+        created = seed_demo_history(plan, people=people_with_roles, fallback=support)
+        if created:
+            self.stdout.write(f"Added {created} demo status updates (marked as demo data).")
         self.stdout.write(f"Demo people (password for all: {DEMO_PASSWORD}):")
         for person in people:
-            self.stdout.write(f"  {person.username:<11} {person.get_full_name()}, {person.job_title}")
+            self.stdout.write(
+                f"  {person.username:<11} {person.get_full_name()}, {person.job_title}"
+            )

@@ -1,0 +1,118 @@
+"""A realistic, deterministic history of status updates for the WSCB plan, for demos only.
+
+Every update is marked is_demo, so that nobody mistakes it for a real report. Each action
+follows one of a few stories that real plans show (on track and completed, slipping, stuck,
+recovering, started late), chosen by a seeded random generator: the same every run.
+"""
+
+import random
+from datetime import datetime, time
+
+from django.db import transaction
+from django.utils import timezone
+
+from actionplan.models import Action, Rag, StatusUpdate
+from actionplan.services import status_update_create
+
+# When business support asks for updates: a few weeks before each quarterly Board.
+UPDATE_DAYS = ["2015-07-20", "2015-09-22", "2015-12-14", "2016-03-17", "2016-06-21"]
+
+B, G, A, R = Rag.BLUE, Rag.GREEN, Rag.AMBER, Rag.RED
+STORIES = [
+    ("completed on time", [G, G, B, B, B]),
+    ("completed early", [G, B, B, B, B]),
+    ("steady", [G, G, G, G, B]),
+    ("slipping", [G, A, A, R, R]),
+    ("recovering", [A, R, A, G, B]),
+    ("late start", [None, A, G, G, B]),
+    ("stuck", [A, A, R, R, A]),
+    ("at risk, then done", [G, A, G, B, B]),
+]
+
+_COMMENTARY = {
+    B: [
+        "Complete. {measure} – evidence reported to the {body}. No further action needed; "
+        "the action can be closed at the next meeting.",
+        "Completed and signed off by the {body}. {measure}. Learning shared with partners "
+        "through the WSCB newsletter.",
+    ],
+    G: [
+        "On track for {due}. Task-and-finish group has met twice; draft circulated to "
+        "partners for comment. Measure: {measure_lc}.",
+        "Progressing as planned. Partners have nominated leads and the first draft is with "
+        "the {body} for review ahead of the {due} deadline.",
+        "On track. Work is under way with all key agencies; a progress report goes to the "
+        "{body} next month.",
+    ],
+    A: [
+        "Some concern: two partner agencies have not yet provided data, so {measure_lc} is "
+        "delayed. The chair has written to both agencies' leads and escalated at the last "
+        "{body}; a revised date will be agreed by the end of the month.",
+        "At risk of slipping past {due}: the lead officer post was vacant for six weeks. "
+        "Cover has been arranged and a catch-up plan with weekly check-ins agreed with the "
+        "{body}.",
+    ],
+    R: [
+        "Off track: {due} deadline missed. Capacity in the lead agency has been diverted to "
+        "operational demand. Escalated to the WSCB Independent Chair; a recovery plan with "
+        "named leads goes to the next {body} and the Board will be asked to agree a new date.",
+        "Significant concern: no agreement yet between partners on the approach, so work "
+        "has stalled. An extraordinary meeting of the {body} has been called and partners "
+        "asked to commit resources; exception report to the Board.",
+    ],
+}
+
+
+def _when(day: str) -> datetime:
+    return timezone.make_aware(datetime.combine(datetime.fromisoformat(day).date(), time(10)))
+
+
+def _commentary(rng: random.Random, rag: str, action: Action) -> str:
+    measures = [m.text.rstrip(".") for m in action.measures.all()]
+    measure = measures[0] if measures else "Work delivered as set out in the plan"
+    return rng.choice(_COMMENTARY[rag]).format(
+        measure=measure,
+        measure_lc=measure[0].lower() + measure[1:],
+        body=action.accountable_body.short_name or action.accountable_body.name,
+        due=f"{action.due_date:%B %Y}",
+    )
+
+
+def _author(action: Action, people: list, fallback):
+    """A demo person who may update the action: an owner, else a chair, else support."""
+    role_ids = {link.role_id for link in action.owner_links.all()}
+    for person in people:
+        if role_ids & {role.pk for role in person.roles.all()}:
+            return person
+    for person in people:
+        if action.accountable_body_id in {body.pk for body in person.chaired_bodies.all()}:
+            return person
+    return fallback
+
+
+@transaction.atomic
+def seed_demo_history(plan, *, people: list, fallback) -> int:
+    """Add the demo history unless the plan already has status updates. Returns the count."""
+    if StatusUpdate.objects.filter(action__plan=plan).exists():
+        return 0
+    people = list(people)
+    created = 0
+    actions = plan.actions.for_list().prefetch_related("measures").order_by("sort_key")
+    for action in actions:
+        rng = random.Random(f"wscb-demo-{action.reference}")
+        _, ragas = STORIES[rng.randrange(len(STORIES))]
+        author = _author(action, people, fallback)
+        for day, rag in zip(UPDATE_DAYS, ragas, strict=True):
+            if rag is None:
+                continue
+            status_update_create(
+                action=action,
+                author=author,
+                rag=rag,
+                commentary=_commentary(rng, rag, action),
+                expected_version=action.version,
+                is_demo=True,
+                created_at=_when(day),
+            )
+            created += 1
+    return created
