@@ -51,7 +51,10 @@ def my_actions(request):
 @login_required
 def action_detail(request, pk):
     action = get_object_or_404(
-        Action.objects.for_list().prefetch_related("measures", "milestones", "related"), pk=pk
+        Action.objects.for_list()
+        .select_related("plan")
+        .prefetch_related("measures", "milestones", "related"),
+        pk=pk,
     )
     context = {
         "action": action,

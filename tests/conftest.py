@@ -95,3 +95,85 @@ def make_action(**kwargs):
     for order, role in enumerate(owners, start=1):
         ActionOwner.objects.create(action=action, role=role, order=order)
     return action
+
+
+# Personas on the WSCB plan. The action they are judged against is 2.1.1: owned by the
+# "Chair of Missing Children, CSE and Trafficking Group" role, accountable to the CSE
+# Strategic Group.
+TARGET_REF = "2.1.1"
+
+
+def _person(username, *, roles=(), chairs=(), group=None, **kwargs):
+    from django.contrib.auth.models import Group
+
+    user = make_user(username=username, **kwargs)
+    user.roles.set(roles)
+    user.chaired_bodies.set(chairs)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def target_action(wscb_plan):
+    return wscb_plan.actions.get(reference=TARGET_REF)
+
+
+@pytest.fixture
+def owner(target_action):
+    return _person("owner", roles=[target_action.owner_links.get().role])
+
+
+@pytest.fixture
+def other_owner(wscb_plan):
+    police = OwnerRole.objects.get(title="Head of Protecting Vulnerable People")
+    return _person("other_owner", roles=[police])
+
+
+@pytest.fixture
+def chair(target_action):
+    return _person("chair", chairs=[target_action.accountable_body])
+
+
+@pytest.fixture
+def other_chair(wscb_plan):
+    return _person(
+        "other_chair",
+        chairs=[AccountableBody.objects.get(name="Monitoring Effectiveness Sub Group")],
+    )
+
+
+@pytest.fixture
+def business_support(wscb_plan):
+    from accounts.permissions import BUSINESS_SUPPORT_GROUP
+
+    return _person("support", group=BUSINESS_SUPPORT_GROUP, is_staff=True)
+
+
+@pytest.fixture
+def board_member(wscb_plan):
+    from accounts.permissions import BOARD_MEMBER_GROUP
+
+    return _person("board", group=BOARD_MEMBER_GROUP)
+
+
+@pytest.fixture
+def outsider(wscb_plan):
+    """Signed in, holds no role, chairs nothing, in no group."""
+    return _person("outsider")
+
+
+PERSONAS = [
+    "anonymous", "owner", "other_owner", "chair", "other_chair", "business_support",
+    "board_member", "outsider",
+]  # fmt: skip
+
+
+@pytest.fixture
+def persona(request):
+    """Look a persona fixture up by name (None for anonymous)."""
+
+    def get(name):
+        return None if name == "anonymous" else request.getfixturevalue(name)
+
+    return get

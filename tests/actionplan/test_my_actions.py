@@ -1,0 +1,90 @@
+import pytest
+import time_machine
+from django.urls import reverse
+
+from actionplan.models import OwnerRole, Rag
+from actionplan.services import status_update_create
+from tests.conftest import make_action, make_body, make_role, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def test_my_actions_lists_only_the_actions_of_roles_held(client, owner, target_action):
+    client.force_login(owner)
+    html = client.get(reverse("actionplan:my-actions")).content.decode()
+    role = OwnerRole.objects.get(title="Chair of Missing Children, CSE and Trafficking Group")
+    refs = role.action_links.values_list("action__reference", flat=True)
+    for ref in refs:
+        assert f">{ref}</a>" in html
+    assert ">1.1.1</a>" not in html  # a police action
+
+
+def test_my_actions_sorted_by_due_date_with_status_and_overdue(client, db):
+    role = make_role()
+    user = make_user(username="multi")
+    user.roles.add(role)
+    later = make_action(owners=[role], due_date="2016-03-31", description="Later action")
+    make_action(
+        objective=later.objective, owners=[role], due_date="2015-09-30", description="Sooner"
+    )
+    status_update_create(
+        action=later, author=user, rag=Rag.BLUE, commentary="Done.", expected_version=0
+    )
+    client.force_login(user)
+    with time_machine.travel("2016-06-01 12:00 +0000", tick=False):
+        html = client.get(reverse("actionplan:my-actions")).content.decode()
+    html = html.split("<tbody>")[1]  # the rows, not the legend
+    assert html.index("Sooner") < html.index("Later action")
+    assert html.count("tag--overdue") == 1  # the sooner one; the later one is Blue
+    assert "Not yet rated" in html and ">Blue</strong>" in html
+
+
+def test_empty_state_when_owning_nothing(client, outsider):
+    client.force_login(outsider)
+    html = client.get(reverse("actionplan:my-actions")).content.decode()
+    assert "You do not own any actions yet" in html
+
+
+def test_home_sends_owners_to_my_actions(client, owner):
+    client.force_login(owner)
+    assert client.get(reverse("home"))["Location"] == reverse("actionplan:my-actions")
+
+
+def test_my_actions_query_count_is_fixed(client, db, django_assert_num_queries):
+    role = make_role()
+    user = make_user(username="many")
+    user.roles.add(role)
+    body = make_body()
+    first = make_action(owners=[role], accountable_body=body)
+    for _ in range(30):
+        action = make_action(
+            objective=first.objective, owners=[role, make_role()], accountable_body=body
+        )
+        status_update_create(
+            action=action, author=user, rag=Rag.GREEN, commentary="Fine.", expected_version=0
+        )
+    client.force_login(user)
+    url = reverse("actionplan:my-actions")
+    client.get(url)
+    # session, user, actions (+objective, priority, body, latest update, author),
+    # owner links (+role, agency)
+    with django_assert_num_queries(4):
+        response = client.get(url)
+    assert response.content.decode().split("<tbody>")[1].count("tag--green") == 30
+
+
+def test_action_page_query_count_is_fixed(client, owner, target_action, django_assert_num_queries):
+    for version in range(20):
+        status_update_create(
+            action=target_action, author=owner, rag=Rag.GREEN, commentary=f"Update {version}.",
+            expected_version=version,
+        )  # fmt: skip
+    client.force_login(owner)
+    url = target_action.get_absolute_url()
+    client.get(url)
+    # session, user, action (+plan, objective, priority, body, latest update, author), owner
+    # links (+role, agency), measures, milestones, related, can_update_action's groups,
+    # chaired bodies and held roles, history (+authors)
+    with django_assert_num_queries(11):
+        response = client.get(url)
+    assert response.content.decode().count("Update 1") == 11  # "Update 1" and "Update 10-19"
