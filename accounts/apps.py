@@ -7,6 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "People and permissions"
 
     def ready(self):
+        from accounts import security_log  # noqa: F401 - connects the security-event receivers
         from accounts.groups import sync_groups
 
         post_migrate.connect(sync_groups, sender=self, dispatch_uid="accounts.sync_groups")

@@ -30,3 +30,17 @@ class IdleTimeoutMiddleware:
             if now - last_seen >= 60 or _LAST_SEEN not in request.session:
                 request.session[_LAST_SEEN] = now
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Nothing a signed-in person sees may be kept by a browser or proxy cache: pages,
+    exports and PDFs hold safeguarding information."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.user.is_authenticated:
+            response["Cache-Control"] = "no-store, private"
+        return response

@@ -3,13 +3,19 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from actionplan import views
+from accounts.views import PasswordChangeView
+from actionplan import errors, views
 
 admin.site.site_header = "Actionplan administration"
 admin.site.site_title = "Actionplan admin"
 
+handler403 = "accounts.views.permission_denied"
+handler500 = "actionplan.errors.server_error"
+
 urlpatterns = [
+    path("healthz", errors.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("accounts/password_change/", PasswordChangeView.as_view(), name="password_change"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", views.home, name="home"),
     path("", include("actionplan.urls")),

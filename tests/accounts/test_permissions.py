@@ -31,6 +31,8 @@ def _expect(allowed: set, *, ok=200, denied=403):
 
 # url name -> (kwargs builder, {method: {persona: status}}, POST data builder or None)
 MATRIX = {
+    "healthz": (lambda a: {}, {"GET": {**_expect(ALL), "anonymous": 200}}, None),
+    "password_change": (lambda a: {}, {"GET": _expect(ALL)}, None),
     "home": (lambda a: {}, {"GET": {**_expect(ALL, ok=302)}}, None),
     "actionplan:my-actions": (lambda a: {}, {"GET": _expect(ALL)}, None),
     "actionplan:plan-list": (lambda a: {}, {"GET": _expect(ALL)}, None),
