@@ -4,6 +4,8 @@ Every value that differs between a laptop and production comes from an environme
 (see .env.example). With nothing set, the app runs in development mode on a SQLite file.
 """
 
+import hashlib
+import tempfile
 from pathlib import Path
 
 from csp.constants import NONE, SELF
@@ -81,6 +83,14 @@ DATABASES = {
         env_str("DATABASE_URL", ""), sqlite_default=BASE_DIR / "var" / "db.sqlite3"
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Tests use a file, not memory, so that a test can close the connection (database faults)
+    # and live-server threads share it.
+    checkout = hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:12]
+    shm = Path("/dev/shm")  # memory-backed where the OS has it: migrations stay fast
+    test_dir = shm if shm.is_dir() else Path(tempfile.gettempdir())
+    test_db = test_dir / f"actionplan-test-{checkout}.sqlite3"
+    DATABASES["default"]["TEST"] = {"NAME": str(test_db)}
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # Persistent connections: opening one per request costs a third of the throughput.
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
@@ -162,7 +172,11 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+    # Preload by default; a deployment that cannot commit every subdomain to HTTPS opts out
+    # explicitly, and then the deploy check's preload warning is a deliberate choice.
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
