@@ -50,10 +50,10 @@ def env_list(name: str, default: str = "") -> list[str]:
 def database_from_url(url: str | None, *, sqlite_default: Path) -> dict:
     """Turn DATABASE_URL into a DATABASES entry; no URL means the SQLite file."""
     if not url:
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(sqlite_default)}
+        return _sqlite(str(sqlite_default))
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parsed.path) or ":memory:"}
+        return _sqlite(unquote(parsed.path) or ":memory:")
     if parsed.scheme not in {"postgres", "postgresql", "pgsql"}:
         raise ImproperlyConfigured(
             f"DATABASE_URL must start with postgres:// or sqlite://, not {parsed.scheme}://."
@@ -69,4 +69,18 @@ def database_from_url(url: str | None, *, sqlite_default: Path) -> dict:
         "HOST": parsed.hostname or "",
         "PORT": str(parsed.port or ""),
         "OPTIONS": dict(parse_qsl(parsed.query)),
+    }
+
+
+def _sqlite(name: str) -> dict:
+    # WAL lets pages be read while a status update is written; IMMEDIATE transactions take the
+    # write lock up front, so two writers queue instead of failing with "database is locked".
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": name,
+        "OPTIONS": {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        },
     }
