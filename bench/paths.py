@@ -1,0 +1,133 @@
+"""What the benchmark measures: each path is a function (client, world) -> callable, and each
+callable does one request (or render) and returns the size of what it produced."""
+
+import random
+
+from django.db import connection
+from django.db.models import Count
+from django.urls import reverse
+
+from accounts.models import User
+from actionplan.models import AccountableBody, Action, Plan
+from bench import synthetic
+
+# Paths compared with the admin changelist and the raw-SQL floor.
+HEAVY = {"dashboard, first page", "dashboard, filtered + sorted", "My actions"}
+PAGE_SIZE = 25
+
+
+def _user(username, **kwargs):
+    user, _ = User.objects.get_or_create(username=username, defaults=kwargs)
+    return user
+
+
+def wscb_world() -> dict:
+    author = _user("bench-author")
+    _wscb_history(author)
+    return _world(author)
+
+
+def synthetic_world() -> dict:
+    return _world(User.objects.get(username="bench-author"))
+
+
+def _wscb_history(author):
+    """Eight quarters of updates for the 42 WSCB actions, as in the synthetic plans."""
+    synthetic.add_history(random.Random(2015), list(Action.objects.all()), author)
+
+
+def _world(author) -> dict:
+    # The busiest body: its dashboard is the largest.
+    body = AccountableBody.objects.annotate(size=Count("actions")).order_by("-size", "pk")[0]
+    owner = _user("bench-owner")
+    role = Action.objects.filter(accountable_body=body).first().owner_links.first().role
+    owner.roles.add(role)
+    staff = _user("bench-admin", is_staff=True, is_superuser=True)
+    action = Action.objects.filter(owner_links__role=role).first()
+    return {
+        "actions": Action.objects.count(),
+        "body": body,
+        "owner": owner,
+        "staff": staff,
+        "action": action,
+        "plan": Plan.objects.order_by("pk").first(),
+    }
+
+
+def run_path(fn, client, world):
+    return fn(client, world)
+
+
+def _get(client, user, url):
+    client.force_login(user)
+
+    def go():
+        response = client.get(url, secure=True)
+        assert response.status_code == 200, (url, response.status_code)
+        return len(response.content)
+
+    return go
+
+
+def my_actions(client, w):
+    return _get(client, w["owner"], reverse("actionplan:my-actions"))
+
+
+def action_page(client, w):
+    return _get(client, w["owner"], w["action"].get_absolute_url())
+
+
+def status_post(client, w):
+    client.force_login(w["owner"])
+    url = reverse("actionplan:action-update", kwargs={"pk": w["action"].pk})
+
+    def go():
+        version = Action.objects.values_list("version", flat=True).get(pk=w["action"].pk)
+        data = {"rag": "green", "commentary": "Benchmark update: on track.", "version": version}
+        response = client.post(url, data, secure=True)
+        assert response.status_code == 302, response.status_code
+        return len(response.content)
+
+    return go
+
+
+def plan_export(fmt):
+    def path(client, w):
+        return _get(
+            client, w["owner"], reverse("actionplan:plan-export", args=[w["plan"].slug, fmt])
+        )
+
+    return path
+
+
+def admin_changelist(client, w):
+    url = reverse("admin:actionplan_action_changelist")
+    return _get(client, w["staff"], f"{url}?accountable_body__id__exact={w['body'].pk}")
+
+
+def raw_floor(client, w):
+    sql = (
+        "SELECT a.reference, a.description, a.due_date, a.current_rag, b.name "
+        "FROM actionplan_action a "
+        "JOIN actionplan_accountablebody b ON b.id = a.accountable_body_id "
+        f"WHERE a.accountable_body_id = %s ORDER BY a.plan_id, a.sort_key LIMIT {PAGE_SIZE}"
+    )
+
+    def go():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [w["body"].pk])
+            text = "\n".join("|".join(str(value) for value in row) for row in cursor.fetchall())
+        return len(text.encode())
+
+    return go
+
+
+PATHS = {
+    "My actions": my_actions,
+    "action page + history": action_page,
+    "status update POST": status_post,
+    "plan export CSV": plan_export("csv"),
+    "plan export XLSX": plan_export("xlsx"),
+    "admin changelist (ref)": admin_changelist,
+    "raw SQL floor (ref)": raw_floor,
+}
