@@ -112,20 +112,22 @@ class Breakdown:
     obj: object = None
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RAG_KEYS, 0))
     overdue: int = 0
+    scale: int = 0  # the chart's full width in actions: the largest row's total
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
 
     def segments(self) -> list[dict]:
-        """Each RAG's label, count and share of the row, for the bar chart."""
-        total = self.total or 1
+        """Each RAG's label, count and width in the bar chart, where the largest row fills
+        the width, so that bars compare sizes as well as shares."""
+        scale = max(self.scale, self.total, 1)
         return [
             {
                 "key": key,
                 "label": rag_label(key),
                 "count": self.counts[key],
-                "percent": round(100 * self.counts[key] / total, 1),
+                "percent": round(100 * self.counts[key] / scale, 2),
             }
             for key in RAG_KEYS
         ]
@@ -155,7 +157,15 @@ def rag_breakdown(actions, priorities, bodies) -> tuple[list[Breakdown], list[Br
             breakdown.overdue += row["overdue"]
             for key in RAG_KEYS:
                 breakdown.counts[key] += row[key]
-    return list(by_priority.values()), list(by_body.values())
+    return _scaled(by_priority.values()), _scaled(by_body.values())
+
+
+def _scaled(breakdowns) -> list[Breakdown]:
+    breakdowns = list(breakdowns)
+    scale = max((breakdown.total for breakdown in breakdowns), default=0)
+    for breakdown in breakdowns:
+        breakdown.scale = scale
+    return breakdowns
 
 
 def totals(breakdowns: list[Breakdown]) -> Breakdown:

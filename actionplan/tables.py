@@ -3,6 +3,7 @@ every cell reads a joined, prefetched or annotated value, and renders with forma
 rather than a template per cell, so a page costs the same whatever its length."""
 
 from django.db.models import Case, IntegerField, Value, When
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -12,7 +13,7 @@ from django_tables2 import tables
 from actionplan.dashboards import rag_definition, rag_label
 from actionplan.models import NOT_RATED, Rag
 
-COMMENTARY_SNIPPET_CHARS = 120
+COMMENTARY_SNIPPET_CHARS = 100
 # Ascending RAG order is worst first: Red, Amber, Green, Blue, then not yet rated.
 _RAG_RANK = Case(
     When(rag_as_of=Rag.RED, then=Value(0)),
@@ -63,15 +64,22 @@ class ActionTable(tables.Table):
         attrs = {"class": "action-table"}
         empty_text = "No actions match these filters."
 
-    def __init__(self, *args, caption: str, caption_id: str = "actions-caption", **kwargs):
+    def __init__(
+        self, *args, caption: str, caption_id: str = "actions-caption", as_of_query="", **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.caption, self.caption_id = caption, caption_id
+        self.as_of_query = as_of_query  # keeps the date in links to body dashboards
 
     def render_ref(self, record, value):
         return format_html('<a href="{}">{}</a>', record.get_absolute_url(), value)
 
     def render_action(self, record):
         return record.short_description
+
+    def render_accountable_body(self, record, value):
+        url = reverse("actionplan:body-dashboard", kwargs={"pk": record.accountable_body_id})
+        return format_html('<a href="{}{}">{}</a>', url, self.as_of_query, value)
 
     def render_owners(self, record):
         return format_html_join(

@@ -158,6 +158,11 @@ class AsOf:
         return {"as_of": self.day.isoformat()} if self.given else {}
 
     @property
+    def query(self) -> str:
+        """The same as a query string for links: "?as_of=..." or nothing."""
+        return f"?{urlencode(self.params)}" if self.given else ""
+
+    @property
     def quarter(self) -> Quarter:
         return Quarter.containing(self.day)
 
@@ -244,9 +249,9 @@ class BodyDashboardView(LoginRequiredMixin, SingleTableMixin, FilterView):
             rag_figures=_figure_links(by_rag, self.as_of, current),
             attention_figures=_figure_links(attention, self.as_of, current),
             is_filtered=bool(current),
-            all_query="?" + urlencode(self.as_of.params),
+            all_query=self.as_of.query,
             as_of_carry=as_of_carry,
-            today_query="?" + urlencode(as_of_carry),
+            today_query=f"?{urlencode(as_of_carry)}" if as_of_carry else "",
             # The filter form keeps the date and the sort order; a new filter starts at page 1.
             filter_carry=[*self.as_of.params.items()]
             + [("sort", v) for v in self.request.GET.getlist("sort")],
@@ -308,6 +313,7 @@ def overview(request):
         exclude=("overdue", "commentary"),
         caption=f"Overdue actions as of {_long_date(as_of.day)}",
         caption_id="overdue-caption",
+        as_of_query=as_of.query,
     )
     context = {
         "as_of": as_of,
@@ -317,9 +323,9 @@ def overview(request):
         "total": dashboards.totals(by_priority),
         "rag_columns": [(key, dashboards.rag_label(key)) for key in dashboards.RAG_KEYS],
         "overdue_table": overdue_table,
-        "as_of_query": "?" + urlencode(as_of.params),
+        "as_of_query": as_of.query,
         "as_of_carry": [],
-        "today_query": "?",
+        "today_query": "",
         "error_forms": [as_of.form] if as_of.form.errors else [],
         "several_plans": len({p.plan_id for p in priorities}) > 1,
     }

@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 
 from accounts.permissions import BOARD_MEMBER_GROUP, BUSINESS_SUPPORT_GROUP
 from actionplan import exports
+from actionplan.dashboards import Breakdown
 from actionplan.models import (
     AccountableBody,
     Action,
@@ -708,3 +709,20 @@ def test_export_query_count_is_fixed(counting_client, django_assert_num_queries)
     # actions (joined, status in subqueries), their owners (+agency), their measures
     with django_assert_num_queries(7):
         counting_client.get(url(big))
+
+
+def test_a_filtered_table_says_how_many_of_the_body_actions_match(viewer, sample):
+    html = viewer.get(dashboard_url(sample.body, f"?as_of={AS_OF}&overdue=yes")).content.decode()
+    assert "2 of 5 actions match these filters." in html
+    html = viewer.get(dashboard_url(sample.body, f"?as_of={AS_OF}&rag=red")).content.decode()
+    assert "1 of 5 actions matches these filters." in html
+
+
+def test_chart_bars_scale_to_the_largest_row_so_sizes_compare(viewer, sample):
+    big = Breakdown("Big", counts={"blue": 2, "green": 6, "amber": 0, "red": 2, "none": 0})
+    small = Breakdown("Small", counts={"blue": 0, "green": 0, "amber": 0, "red": 1, "none": 0})
+    big.scale = small.scale = 10
+    assert [s["percent"] for s in big.segments()] == [20, 60, 0, 20, 0]
+    assert [s["percent"] for s in small.segments()] == [0, 0, 0, 10, 0]
+    rows = viewer.get(reverse("actionplan:overview")).context["by_body"]
+    assert {row.scale for row in rows} == {max(row.total for row in rows)}
