@@ -137,7 +137,9 @@ def rag_breakdown(actions, priorities, bodies) -> tuple[list[Breakdown], list[Br
     """RAG counts per priority and per accountable body, from one grouped query over
     `actions` (which must come from for_dashboard()). Every priority and body gets a row,
     even one with no actions."""
-    by_priority = {p.pk: Breakdown(str(p), p) for p in priorities}
+    priorities = list(priorities)
+    several_plans = len({priority.plan_id for priority in priorities}) > 1
+    by_priority = {p.pk: Breakdown(_priority_label(p, several_plans), p) for p in priorities}
     by_body = {b.pk: Breakdown(b.name, b) for b in bodies}
     rows = (
         actions.order_by()
@@ -158,6 +160,13 @@ def rag_breakdown(actions, priorities, bodies) -> tuple[list[Breakdown], list[Br
             for key in RAG_KEYS:
                 breakdown.counts[key] += row[key]
     return _scaled(by_priority.values()), _scaled(by_body.values())
+
+
+def _priority_label(priority, several_plans: bool) -> str:
+    """Reads priority.plan when there are several plans: select_related it."""
+    if several_plans:
+        return f"{priority.plan.title}, {priority}"
+    return str(priority)
 
 
 def _scaled(breakdowns) -> list[Breakdown]:

@@ -240,28 +240,34 @@ class BodyDashboardView(LoginRequiredMixin, SingleTableMixin, FilterView):
             self.get_queryset(), as_of=self.as_of.day
         )
         current = _filter_params(self.request)
-        as_of_carry = _params_without(self.request, AS_OF_KEYS | {"page"})
         context.update(
             body=self.body,
             as_of=self.as_of,
-            today=timezone.localdate(),
             total=total,
             rag_figures=_figure_links(by_rag, self.as_of, current),
             attention_figures=_figure_links(attention, self.as_of, current),
             is_filtered=bool(current),
-            all_query=self.as_of.query,
-            as_of_carry=as_of_carry,
-            today_query=f"?{urlencode(as_of_carry)}" if as_of_carry else "",
-            # The filter form keeps the date and the sort order; a new filter starts at page 1.
-            filter_carry=[*self.as_of.params.items()]
-            + [("sort", v) for v in self.request.GET.getlist("sort")],
-            export_query=urlencode(
-                _params_without(self.request, AS_OF_KEYS | TABLE_KEYS)
-                + list(self.as_of.params.items())
-            ),
             error_forms=[f for f in (self.as_of.form, self.filterset.form) if f.errors],
+            **_dashboard_queries(self.request, self.as_of),
         )
         return context
+
+
+def _dashboard_queries(request, as_of: AsOf) -> dict:
+    """The query strings that a dashboard's forms and links carry, so that each keeps what
+    it does not change: the date, the filters, the sort order."""
+    as_of_carry = _params_without(request, AS_OF_KEYS | {"page"})
+    return {
+        "all_query": as_of.query,  # no filters, same date
+        "as_of_carry": as_of_carry,  # a new date keeps the filters and sort
+        "today_query": f"?{urlencode(as_of_carry)}" if as_of_carry else "",
+        # New filters keep the date and the sort order, and start at page 1.
+        "filter_carry": [*as_of.params.items()]
+        + [("sort", value) for value in request.GET.getlist("sort")],
+        "export_query": urlencode(
+            _params_without(request, AS_OF_KEYS | TABLE_KEYS) + list(as_of.params.items())
+        ),
+    }
 
 
 def _long_date(day: date) -> str:
@@ -317,7 +323,6 @@ def overview(request):
     )
     context = {
         "as_of": as_of,
-        "today": timezone.localdate(),
         "by_priority": by_priority,
         "by_body": by_body,
         "total": dashboards.totals(by_priority),
@@ -327,6 +332,5 @@ def overview(request):
         "as_of_carry": [],
         "today_query": "",
         "error_forms": [as_of.form] if as_of.form.errors else [],
-        "several_plans": len({p.plan_id for p in priorities}) > 1,
     }
     return render(request, "actionplan/overview.html", context)

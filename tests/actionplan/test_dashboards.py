@@ -499,10 +499,10 @@ def test_export_of_unknown_format_or_body_is_404(viewer, sample):
 def test_overview_counts_by_priority_and_body_as_of_the_date(viewer, sample):
     response = viewer.get(reverse("actionplan:overview") + f"?as_of={AS_OF}")
     by_priority = {row.label: row for row in response.context["by_priority"]}
-    prevent = by_priority["Priority 1: Prevent"]
+    prevent = by_priority["Test plan, Priority 1: Prevent"]  # two plans: each label says which
     assert prevent.counts == {"blue": 1, "green": 0, "amber": 1, "red": 1, "none": 1}
     assert (prevent.total, prevent.overdue) == (4, 1)
-    protect = by_priority["Priority 2: Protect"]
+    protect = by_priority["Test plan, Priority 2: Protect"]
     # 2.1.2 (another body, never updated) counts under its priority too.
     assert protect.counts == {"blue": 0, "green": 1, "amber": 0, "red": 0, "none": 1}
     by_body = {row.label: row for row in response.context["by_body"]}
