@@ -55,6 +55,15 @@ def held_role_ids(user) -> set[int]:
     return cache
 
 
+def is_chair(user) -> bool:
+    """Chairs at least one accountable body: lands on, and has a link to, its dashboard."""
+    return user.is_authenticated and user.is_active and bool(chaired_body_ids(user))
+
+
+def chairs_body(user, body_id: int) -> bool:
+    return user.is_authenticated and user.is_active and body_id in chaired_body_ids(user)
+
+
 def can_update_action(user, action: Action) -> bool:
     """Owners (by role), chairs of the accountable body, and business support.
 

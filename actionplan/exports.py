@@ -7,10 +7,13 @@ holds text typed by many people, and a cell such as =HYPERLINK(...) must stay te
 import csv
 import io
 import json
+from datetime import datetime
 
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
+
+from actionplan.models import Rag
 
 COLUMNS = [
     "ref",
@@ -42,11 +45,23 @@ def neutralise(value: str) -> str:
     return value
 
 
+def _status(action) -> tuple[str, datetime | None, str]:
+    """(RAG, when, commentary): as of a date for rows from with_status_as_of() (dashboards),
+    else the current status."""
+    if hasattr(action, "rag_as_of"):
+        return action.rag_as_of or "", action.update_at_as_of, action.commentary_as_of or ""
+    latest = action.latest_update
+    if latest is None:
+        return "", None, ""
+    return action.current_rag, latest.created_at, latest.commentary
+
+
 def action_row(action) -> dict[str, str]:
     """One export row. Reads the objective, priority, body, owners and measures: use
-    Action.objects.for_export() so that a whole plan costs a fixed number of queries."""
+    Action.objects.for_export() (or for_dashboard() with measures prefetched) so that a
+    whole plan costs a fixed number of queries."""
     objective = action.objective
-    latest = action.latest_update
+    rag, updated_at, commentary = _status(action)
     return {
         "ref": action.reference,
         "priority": f"{objective.priority.number}. {objective.priority.title}",
@@ -58,9 +73,9 @@ def action_row(action) -> dict[str, str]:
         "timeframe": action.timeframe,
         "start_date": action.start_date.isoformat() if action.start_date else "",
         "due_date": action.due_date.isoformat(),
-        "status": action.get_current_rag_display() if action.current_rag else "",
-        "status_date": timezone.localtime(latest.created_at).date().isoformat() if latest else "",
-        "commentary": latest.commentary if latest else "",
+        "status": Rag(rag).label if rag else "",
+        "status_date": timezone.localtime(updated_at).date().isoformat() if updated_at else "",
+        "commentary": commentary,
     }
 
 

@@ -1,7 +1,10 @@
+from datetime import date
+
 from django import forms
 from django.utils.html import format_html
 
 from actionplan.models import RAG_DEFINITIONS, Rag
+from actionplan.quarters import Quarter
 from actionplan.services import MIN_CONCERN_COMMENTARY, commentary_errors
 
 
@@ -47,3 +50,78 @@ class StatusUpdateForm(forms.Form):
             for error in commentary_errors(rag=data["rag"], commentary=data["commentary"]):
                 self.add_error("commentary", error)
         return data
+
+
+class AsOfForm(forms.Form):
+    """The date a dashboard shows the plan as of: a day, or the end of a financial-year quarter.
+
+    Bound to the query string. Both fields are optional: with neither, the date is today.
+    """
+
+    as_of = forms.DateField(
+        label="Show the plan as it stood on",
+        required=False,
+        help_text=(
+            "Statuses are those of the latest update on or before this date, and overdue is "
+            "judged against it. For example, 31/12/2015."
+        ),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "The date must be a real date, for example 31/12/2015."},
+    )
+    quarter = forms.CharField(
+        label="Or at the end of a quarter",
+        required=False,
+        help_text="Financial-year quarters: Q1 is April to June, Q4 is January to March.",
+        widget=forms.Select,
+    )
+
+    def __init__(self, *args, today: date, quarters: list[Quarter], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["quarter"].widget.choices = _quarter_choices(quarters, today)
+
+    def clean_as_of(self):
+        day = self.cleaned_data["as_of"]
+        if day and day > self.today:
+            raise forms.ValidationError(
+                "The date must be today or in the past: future statuses are not known yet."
+            )
+        return day
+
+    def clean_quarter(self):
+        text = self.cleaned_data["quarter"]
+        if not text:
+            return None
+        try:
+            quarter = Quarter.parse(text)
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
+        if quarter.start > self.today:
+            raise forms.ValidationError(f"{quarter.label} has not started yet.")
+        return quarter
+
+    def clean(self):
+        data = super().clean()
+        if data.get("as_of") and data.get("quarter"):
+            raise forms.ValidationError("Choose a date or a quarter, not both.")
+        return data
+
+    def day(self) -> date | None:
+        """The chosen date (a quarter's last day, or today if the quarter is not over), or
+        None if none was chosen or the input is invalid."""
+        if not self.is_valid():
+            return None
+        if quarter := self.cleaned_data["quarter"]:
+            return min(quarter.end, self.today)
+        return self.cleaned_data["as_of"]
+
+
+def _quarter_choices(quarters: list[Quarter], today: date):
+    """Grouped by financial year, newest first, for a select."""
+    years: dict[str, list] = {}
+    for quarter in sorted(quarters, reverse=True):
+        label = quarter.label + (" (to date)" if quarter.end > today else "")
+        years.setdefault(f"Financial year {quarter.financial_year}", []).append(
+            (quarter.slug, label)
+        )
+    return [("", "Choose a quarter"), *years.items()]

@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import OuterRef, Subquery
+from django.db.models import BooleanField, Case, OuterRef, Q, Subquery, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -230,6 +230,7 @@ RAG_DEFINITIONS = {
     Rag.AMBER: "At risk of slipping, or some concern",
     Rag.RED: "Off track, or significant concern",
 }
+NOT_RATED = "none"  # the RAG filters' value for "no update yet"
 NOT_RATED_LABEL = "Not yet rated"
 NOT_RATED_DEFINITION = "No status update has been made yet"
 
@@ -269,10 +270,48 @@ class ActionQuerySet(models.QuerySet):
             commentary_as_of=Subquery(latest.values("commentary")[:1]),
         )
 
+    def for_dashboard(self, *, as_of: date):
+        """Rows for dashboards, the overview and their exports, as they stood at the end of
+        `as_of`: with_status_as_of() plus overdue_as_of (past due on `as_of` and not Blue by
+        then), objective, priority and body joined, owners (with agency) prefetched. Figures,
+        filters and tables all read these annotations, never current_rag."""
+        owners = models.Prefetch(
+            "owner_links", queryset=ActionOwner.objects.select_related("role__agency")
+        )
+        return (
+            self.select_related("objective__priority", "accountable_body")
+            .prefetch_related(owners)
+            .with_status_as_of(as_of)
+            .annotate(
+                overdue_as_of=Case(
+                    # No update yet (NULL) is not Blue: a past-due unrated action is overdue.
+                    When(due_date__gte=as_of, then=Value(False)),
+                    When(rag_as_of=Rag.BLUE, then=Value(False)),
+                    default=Value(True),
+                    output_field=BooleanField(),
+                )
+            )
+        )
+
+
+def rag_as_of_q(values) -> Q:
+    """Rows whose as-of RAG is one of `values`; "none" means not yet rated. Needs the
+    with_status_as_of() annotations. Spelt out without negation, because NULL != 'blue'
+    is not true in SQL."""
+    q = Q(rag_as_of__in=[value for value in values if value != NOT_RATED])
+    if NOT_RATED in values:
+        q |= Q(rag_as_of__isnull=True)
+    return q
+
 
 def end_of_day(day: date) -> datetime:
     """The first instant after `day` in the app's time zone, for "on or before day" filters."""
     return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+def start_of_day(day: date) -> datetime:
+    """The first instant of `day` in the app's time zone, for "before day" filters."""
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 class ActionManager(models.Manager.from_queryset(ActionQuerySet)):

@@ -6,6 +6,10 @@ app_name = "actionplan"
 
 urlpatterns = [
     path("my-actions/", views.my_actions, name="my-actions"),
+    path("my-dashboard/", views.my_dashboard, name="my-dashboard"),
+    path("overview/", views.overview, name="overview"),
+    path("bodies/<int:pk>/", views.BodyDashboardView.as_view(), name="body-dashboard"),
+    path("bodies/<int:pk>/export.<str:fmt>", views.body_export, name="body-export"),
     path("plans/", views.plan_list, name="plan-list"),
     path("plans/<slug:slug>/", views.plan_detail, name="plan-detail"),
     path("plans/<slug:slug>/export.<str:fmt>", views.plan_export, name="plan-export"),

@@ -1,21 +1,54 @@
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
 
-from accounts.permissions import can_update_action, get_action_for_update, held_role_ids
-from actionplan import exports
-from actionplan.forms import StatusUpdateForm
-from actionplan.models import Action, Plan
+from accounts.permissions import (
+    can_update_action,
+    chaired_body_ids,
+    get_action_for_update,
+    held_role_ids,
+)
+from actionplan import dashboards, exports
+from actionplan.filters import ActionFilter
+from actionplan.forms import AsOfForm, StatusUpdateForm
+from actionplan.models import AccountableBody, Action, Plan, Priority
+from actionplan.quarters import Quarter
 from actionplan.services import StatusConflictError, status_update_create
+from actionplan.tables import ActionTable
+
+# Query-string keys that are not filters: kept or dropped separately when links are built.
+AS_OF_KEYS = {"as_of", "quarter"}
+TABLE_KEYS = {"sort", "page"}
+DASHBOARD_EXPORTS = {"csv", "xlsx"}
 
 
 @login_required
 def home(request):
+    """Chairs land on their body's dashboard, owners on their actions, others on the
+    Board overview."""
+    if body := _first_chaired_body(request.user):
+        return redirect("actionplan:body-dashboard", pk=body.pk)
     if held_role_ids(request.user):
         return redirect("actionplan:my-actions")
-    return redirect("actionplan:plan-list")
+    return redirect("actionplan:overview")
+
+
+def _first_chaired_body(user):
+    if not chaired_body_ids(user):
+        return None
+    return AccountableBody.objects.filter(pk__in=chaired_body_ids(user)).order_by("name").first()
 
 
 @login_required
@@ -112,3 +145,195 @@ def plan_export(request, slug, fmt):
     filename = f"{plan.slug}-{timezone.localdate():%Y-%m-%d}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """The date a dashboard shows the plan as of, and how it was asked for."""
+
+    day: date
+    given: bool  # False: no (valid) date in the query string, so today
+    form: AsOfForm
+
+    @property
+    def params(self) -> dict[str, str]:
+        """The query-string part that keeps this date in links (nothing for today)."""
+        return {"as_of": self.day.isoformat()} if self.given else {}
+
+    @property
+    def query(self) -> str:
+        """The same as a query string for links: "?as_of=..." or nothing."""
+        return f"?{urlencode(self.params)}" if self.given else ""
+
+    @property
+    def quarter(self) -> Quarter:
+        return Quarter.containing(self.day)
+
+    @property
+    def is_quarter_end(self) -> bool:
+        return self.day == self.quarter.end
+
+
+def _as_of(request) -> AsOf:
+    """Read ?as_of= or ?quarter= (default today). Invalid input falls back to today; the
+    page shows the form's errors."""
+    today = timezone.localdate()
+    form = AsOfForm(request.GET, today=today, quarters=dashboards.plan_quarters(today))
+    day = form.day()
+    return AsOf(day=day or today, given=day is not None, form=form)
+
+
+def _params_without(request, keys) -> list[tuple[str, str]]:
+    return [(k, v) for k, values in request.GET.lists() if k not in keys for v in values]
+
+
+def _filter_params(request) -> dict[str, list[str]]:
+    return {
+        k: sorted(v) for k, v in request.GET.lists() if k not in AS_OF_KEYS | TABLE_KEYS and any(v)
+    }
+
+
+def _figure_links(figures, as_of: AsOf, current: dict) -> list[dict]:
+    links = []
+    for figure in figures:
+        params = {k: v if isinstance(v, list) else [v] for k, v in figure.params.items()}
+        links.append(
+            {
+                "figure": figure,
+                "query": "?" + urlencode({**params, **as_of.params}, doseq=True),
+                "current": {k: sorted(v) for k, v in params.items()} == current,
+            }
+        )
+    return links
+
+
+class BodyDashboardView(LoginRequiredMixin, SingleTableMixin, FilterView):
+    """One accountable body's actions as of a date: headline figures, filters and a sortable,
+    paginated table. Read-only: anyone signed in may open any body's dashboard."""
+
+    filterset_class = ActionFilter
+    table_class = ActionTable
+    table_pagination = {"per_page": 25}
+    template_name = "actionplan/body_dashboard.html"
+
+    @cached_property
+    def body(self):
+        bodies = AccountableBody.objects.prefetch_related("chairs")
+        return get_object_or_404(bodies, pk=self.kwargs["pk"])
+
+    @cached_property
+    def as_of(self) -> AsOf:
+        return _as_of(self.request)
+
+    def get_queryset(self):
+        actions = Action.objects.filter(accountable_body=self.body)
+        return actions.for_dashboard(as_of=self.as_of.day)
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        return kwargs | {"as_of": self.as_of.day, "body": self.body}
+
+    def get_table_kwargs(self):
+        caption = f"Actions of {self.body.name}, as of {_long_date(self.as_of.day)}"
+        return {"exclude": ("accountable_body",), "caption": caption}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        total, by_rag, attention = dashboards.headline_figures(
+            self.get_queryset(), as_of=self.as_of.day
+        )
+        current = _filter_params(self.request)
+        context.update(
+            body=self.body,
+            as_of=self.as_of,
+            total=total,
+            rag_figures=_figure_links(by_rag, self.as_of, current),
+            attention_figures=_figure_links(attention, self.as_of, current),
+            is_filtered=bool(current),
+            error_forms=[f for f in (self.as_of.form, self.filterset.form) if f.errors],
+            **_dashboard_queries(self.request, self.as_of),
+        )
+        return context
+
+
+def _dashboard_queries(request, as_of: AsOf) -> dict:
+    """The query strings that a dashboard's forms and links carry, so that each keeps what
+    it does not change: the date, the filters, the sort order."""
+    as_of_carry = _params_without(request, AS_OF_KEYS | {"page"})
+    return {
+        "all_query": as_of.query,  # no filters, same date
+        "as_of_carry": as_of_carry,  # a new date keeps the filters and sort
+        "today_query": f"?{urlencode(as_of_carry)}" if as_of_carry else "",
+        # New filters keep the date and the sort order, and start at page 1.
+        "filter_carry": [*as_of.params.items()]
+        + [("sort", value) for value in request.GET.getlist("sort")],
+        "export_query": urlencode(
+            _params_without(request, AS_OF_KEYS | TABLE_KEYS) + list(as_of.params.items())
+        ),
+    }
+
+
+def _long_date(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+@login_required
+def body_export(request, pk, fmt):
+    """The dashboard's filtered rows as CSV or XLSX, with the plan export's columns; the
+    status columns are those as of the dashboard's date."""
+    if fmt not in DASHBOARD_EXPORTS:
+        raise Http404("Dashboard exports are CSV or XLSX.")
+    body = get_object_or_404(AccountableBody, pk=pk)
+    as_of = _as_of(request)
+    actions = Action.objects.filter(accountable_body=body).for_dashboard(as_of=as_of.day)
+    filterset = ActionFilter(request.GET, queryset=actions, as_of=as_of.day, body=body)
+    if as_of.form.errors or not filterset.is_valid():
+        # Never export something other than what was asked for: show the errors instead.
+        url = reverse("actionplan:body-dashboard", kwargs={"pk": body.pk})
+        return redirect(f"{url}?{request.GET.urlencode()}")
+    rows = filterset.qs.prefetch_related("measures").order_by("plan", "sort_key")
+    response = HttpResponse(exports.render(rows, fmt), content_type=exports.CONTENT_TYPES[fmt])
+    filename = f"{slugify(body.name)}-as-of-{as_of.day.isoformat()}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def my_dashboard(request):
+    """The nav's "My dashboard": the first body the person chairs."""
+    if body := _first_chaired_body(request.user):
+        return redirect("actionplan:body-dashboard", pk=body.pk)
+    return redirect("actionplan:overview")
+
+
+@login_required
+def overview(request):
+    """The Board's view of the whole plan as of a date: RAG by priority and by body, and
+    every overdue action."""
+    as_of = _as_of(request)
+    actions = Action.objects.for_dashboard(as_of=as_of.day)
+    priorities = Priority.objects.select_related("plan").order_by("plan__title", "number")
+    bodies = AccountableBody.objects.order_by("name")
+    by_priority, by_body = dashboards.rag_breakdown(actions, priorities, bodies)
+    overdue = actions.filter(dashboards.overdue_q()).order_by("plan", "sort_key")
+    overdue_table = ActionTable(
+        overdue,
+        orderable=False,
+        exclude=("overdue", "commentary"),
+        caption=f"Overdue actions as of {_long_date(as_of.day)}",
+        caption_id="overdue-caption",
+        as_of_query=as_of.query,
+    )
+    context = {
+        "as_of": as_of,
+        "by_priority": by_priority,
+        "by_body": by_body,
+        "total": dashboards.totals(by_priority),
+        "rag_columns": [(key, dashboards.rag_label(key)) for key in dashboards.RAG_KEYS],
+        "overdue_table": overdue_table,
+        "as_of_query": as_of.query,
+        "as_of_carry": [],
+        "today_query": "",
+        "error_forms": [as_of.form] if as_of.form.errors else [],
+    }
+    return render(request, "actionplan/overview.html", context)

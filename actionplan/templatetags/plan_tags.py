@@ -1,6 +1,12 @@
 from django import template
 
-from actionplan.models import NOT_RATED_DEFINITION, NOT_RATED_LABEL, RAG_DEFINITIONS, Rag
+from actionplan.models import (
+    NOT_RATED,
+    NOT_RATED_DEFINITION,
+    NOT_RATED_LABEL,
+    RAG_DEFINITIONS,
+    Rag,
+)
 
 register = template.Library()
 
@@ -8,7 +14,7 @@ register = template.Library()
 @register.inclusion_tag("actionplan/_rag.html")
 def rag_tag(value):
     """A RAG status as a tag that always carries its word, never colour alone."""
-    if not value:
+    if not value or value == NOT_RATED:
         return {"rag": "", "label": NOT_RATED_LABEL, "definition": NOT_RATED_DEFINITION}
     rag = Rag(value)
     return {"rag": rag.value, "label": rag.label, "definition": RAG_DEFINITIONS[rag]}
@@ -28,3 +34,8 @@ def is_overdue(action, today):
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key, [])
+
+
+@register.filter
+def get_count(mapping, key):
+    return mapping.get(key, 0)

@@ -1,0 +1,20 @@
+"""Templates ask accounts.permissions' predicates through these filters, never re-implement them."""
+
+from django import template
+
+from accounts import permissions
+
+register = template.Library()
+
+
+@register.filter
+def is_chair(user) -> bool:
+    return permissions.is_chair(user)
+
+
+@register.filter
+def chairs_body(user, body_id) -> bool:
+    try:
+        return permissions.chairs_body(user, int(body_id))
+    except (TypeError, ValueError):
+        return False

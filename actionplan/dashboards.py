@@ -1,0 +1,201 @@
+"""The figures that dashboards and the Board overview show, each counted in the database.
+
+Every count reads the "as of" annotations of ActionQuerySet.for_dashboard(), so a look back at
+a past quarter counts statuses as they stood then. Each headline figure carries the filter
+(query string) that lists exactly the actions it counts, so a figure always matches its table.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import Count, Max, Min, Q
+from django.utils import timezone
+
+from actionplan.models import (
+    NOT_RATED,
+    NOT_RATED_DEFINITION,
+    NOT_RATED_LABEL,
+    RAG_DEFINITIONS,
+    Action,
+    Rag,
+    rag_as_of_q,
+    start_of_day,
+)
+from actionplan.quarters import Quarter, quarters_between
+
+DUE_SOON_DAYS = 30
+# The scale in the legend's order, then "not yet rated": every breakdown uses this order.
+RAG_KEYS = [Rag.BLUE.value, Rag.GREEN.value, Rag.AMBER.value, Rag.RED.value, NOT_RATED]
+OPEN_RAGS = [Rag.GREEN.value, Rag.AMBER.value, Rag.RED.value, NOT_RATED]  # not complete
+
+
+def rag_label(key: str) -> str:
+    return NOT_RATED_LABEL if key == NOT_RATED else Rag(key).label
+
+
+def rag_definition(key: str) -> str:
+    return NOT_RATED_DEFINITION if key == NOT_RATED else RAG_DEFINITIONS[Rag(key)]
+
+
+def overdue_q() -> Q:
+    return Q(overdue_as_of=True)
+
+
+def not_updated_since_q(day: date) -> Q:
+    """No update on or after `day` (up to the as-of date), including never updated."""
+    return Q(update_at_as_of__lt=start_of_day(day)) | Q(update_at_as_of__isnull=True)
+
+
+def due_between_q(first: date, last: date) -> Q:
+    return Q(due_date__gte=first, due_date__lte=last)
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: str
+    count: int
+    params: dict[str, str | list[str]]  # the dashboard filter that lists these actions
+    hint: str = ""
+    rag: str | None = None  # set on the per-RAG figures, shown as a RAG tag
+
+
+def figure_filters(as_of: date) -> dict[str, tuple[Q, dict]]:
+    """Each headline figure's condition and the filter query that shows the same rows."""
+    soon = (as_of, as_of + timedelta(days=DUE_SOON_DAYS))
+    quarter_start = Quarter.containing(as_of).start
+    filters = {key: (rag_as_of_q([key]), {"rag": key}) for key in RAG_KEYS}
+    filters["overdue"] = (overdue_q(), {"overdue": "yes"})
+    filters["due_soon"] = (
+        due_between_q(*soon) & rag_as_of_q(OPEN_RAGS),
+        {"due_from": soon[0].isoformat(), "due_to": soon[1].isoformat(), "rag": OPEN_RAGS},
+    )
+    filters["not_updated"] = (
+        not_updated_since_q(quarter_start) & rag_as_of_q(OPEN_RAGS),
+        {"not_updated_since": quarter_start.isoformat(), "rag": OPEN_RAGS},
+    )
+    return filters
+
+
+def headline_figures(actions, *, as_of: date) -> tuple[int, list[Figure], list[Figure]]:
+    """(total, figures by RAG, deadline and update figures) for `actions`, which must come
+    from for_dashboard(as_of=as_of). One query."""
+    filters = figure_filters(as_of)
+    counts = actions.aggregate(
+        total=Count("pk"),
+        **{key: Count("pk", filter=q) for key, (q, _) in filters.items()},
+    )
+    quarter = Quarter.containing(as_of)
+    by_rag = [
+        Figure(key, rag_label(key), counts[key], filters[key][1], rag_definition(key), rag=key)
+        for key in RAG_KEYS
+    ]
+    attention = [
+        Figure("overdue", "Overdue", counts["overdue"], filters["overdue"][1],
+               "Past the due date and not complete"),
+        Figure("due_soon", f"Due in the next {DUE_SOON_DAYS} days", counts["due_soon"],
+               filters["due_soon"][1], "Not yet complete"),
+        Figure("not_updated", f"Not updated in Q{quarter.number} {quarter.financial_year}",
+               counts["not_updated"], filters["not_updated"][1],
+               f"No update since {quarter.start:%-d %B %Y}; not complete"),
+        Figure("completed", "Completed", counts[Rag.BLUE.value], filters[Rag.BLUE.value][1],
+               "Rated Blue"),
+    ]  # fmt: skip
+    return counts["total"], by_rag, attention
+
+
+@dataclass
+class Breakdown:
+    """RAG counts for one row of the overview (a priority or a body)."""
+
+    label: str
+    obj: object = None
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RAG_KEYS, 0))
+    overdue: int = 0
+    scale: int = 0  # the chart's full width in actions: the largest row's total
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def segments(self) -> list[dict]:
+        """Each RAG's label, count and width in the bar chart, where the largest row fills
+        the width, so that bars compare sizes as well as shares."""
+        scale = max(self.scale, self.total, 1)
+        return [
+            {
+                "key": key,
+                "label": rag_label(key),
+                "count": self.counts[key],
+                "percent": round(100 * self.counts[key] / scale, 2),
+            }
+            for key in RAG_KEYS
+        ]
+
+
+def rag_breakdown(actions, priorities, bodies) -> tuple[list[Breakdown], list[Breakdown]]:
+    """RAG counts per priority and per accountable body, from one grouped query over
+    `actions` (which must come from for_dashboard()). Every priority and body gets a row,
+    even one with no actions."""
+    priorities = list(priorities)
+    several_plans = len({priority.plan_id for priority in priorities}) > 1
+    by_priority = {p.pk: Breakdown(_priority_label(p, several_plans), p) for p in priorities}
+    by_body = {b.pk: Breakdown(b.name, b) for b in bodies}
+    rows = (
+        actions.order_by()
+        .values("objective__priority_id", "accountable_body_id")
+        .annotate(
+            overdue=Count("pk", filter=overdue_q()),
+            **{key: Count("pk", filter=rag_as_of_q([key])) for key in RAG_KEYS},
+        )
+    )
+    for row in rows:
+        for breakdown in (
+            by_priority.get(row["objective__priority_id"]),
+            by_body.get(row["accountable_body_id"]),
+        ):
+            if breakdown is None:
+                continue
+            breakdown.overdue += row["overdue"]
+            for key in RAG_KEYS:
+                breakdown.counts[key] += row[key]
+    return _scaled(by_priority.values()), _scaled(by_body.values())
+
+
+def _priority_label(priority, several_plans: bool) -> str:
+    """Reads priority.plan when there are several plans: select_related it."""
+    if several_plans:
+        return f"{priority.plan.title}, {priority}"
+    return str(priority)
+
+
+def _scaled(breakdowns) -> list[Breakdown]:
+    breakdowns = list(breakdowns)
+    scale = max((breakdown.total for breakdown in breakdowns), default=0)
+    for breakdown in breakdowns:
+        breakdown.scale = scale
+    return breakdowns
+
+
+def totals(breakdowns: list[Breakdown]) -> Breakdown:
+    total = Breakdown("All actions")
+    for breakdown in breakdowns:
+        total.overdue += breakdown.overdue
+        for key in RAG_KEYS:
+            total.counts[key] += breakdown.counts[key]
+    return total
+
+
+def plan_quarters(today: date) -> list[Quarter]:
+    """The financial-year quarters an "as of" picker offers: from the earliest action date
+    to the last due date or update, whichever is later, but not past today. One query."""
+    dates = Action.objects.aggregate(
+        first_start=Min("start_date"),
+        first_due=Min("due_date"),
+        last_due=Max("due_date"),
+        last_update=Max("updates__created_at"),
+    )
+    first = min(day for day in [dates["first_start"], dates["first_due"], today] if day)
+    last_update = dates["last_update"] and timezone.localtime(dates["last_update"]).date()
+    last = max(day for day in [dates["last_due"], last_update, first] if day)
+    return quarters_between(first, min(last, today))

@@ -1,0 +1,165 @@
+"""Filters for the dashboards' action tables. They live in the query string, so a filtered
+view can be bookmarked and shared.
+
+Status filters read the "as of" annotations of ActionQuerySet.for_dashboard(), never
+current_rag, so that a look back at a past date filters on the status as it stood then.
+"""
+
+from datetime import date
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef, Q
+
+from actionplan.dashboards import RAG_KEYS, not_updated_since_q, overdue_q
+from actionplan.models import (
+    Action,
+    ActionOwner,
+    Agency,
+    Measure,
+    Objective,
+    OwnerRole,
+    Priority,
+    rag_as_of_q,
+)
+from actionplan.tables import rag_html
+
+MAX_SEARCH_WORDS = 10
+
+
+def _date_widget():
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _date_errors(what: str) -> dict[str, str]:
+    return {"invalid": f"{what} must be a real date, for example 31/12/2015 or 2015-12-31."}
+
+
+class ActionFilterForm(forms.Form):
+    def clean(self):
+        data = super().clean()
+        first, last = data.get("due_from"), data.get("due_to")
+        if first and last and first > last:
+            self.add_error("due_to", "The last due date must be the same as or after the first.")
+        return data
+
+
+class ActionFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="Search",
+        method="filter_text",
+        max_length=200,
+        help_text="Words in the reference, action, measures or latest commentary.",
+    )
+    priority = django_filters.ModelChoiceFilter(
+        field_name="objective__priority",
+        queryset=Priority.objects.none(),
+        label="Priority",
+        empty_label="Any priority",
+    )
+    objective = django_filters.ModelChoiceFilter(
+        queryset=Objective.objects.none(), label="Objective", empty_label="Any objective"
+    )
+    rag = django_filters.MultipleChoiceFilter(
+        choices=[(key, rag_html(key)) for key in RAG_KEYS],
+        method="filter_rag",
+        label="RAG status",
+        help_text="Choose one or more. The status is the latest update on or before the date.",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Choose RAG statuses from the list."},
+    )
+    owner = django_filters.ModelChoiceFilter(
+        queryset=OwnerRole.objects.none(),
+        method="filter_owner",
+        label="Owner role",
+        empty_label="Any owner",
+    )
+    agency = django_filters.ModelChoiceFilter(
+        queryset=Agency.objects.none(),
+        method="filter_agency",
+        label="Owner's agency",
+        empty_label="Any agency",
+    )
+    overdue = django_filters.ChoiceFilter(
+        choices=[("yes", "Overdue"), ("no", "Not overdue")],
+        method="filter_overdue",
+        label="Overdue",
+        empty_label="Overdue or not",
+        help_text="Past the due date and not complete (not Blue) on the date.",
+    )
+    due_from = django_filters.DateFilter(
+        field_name="due_date",
+        lookup_expr="gte",
+        label="From",
+        widget=_date_widget(),
+        error_messages=_date_errors("The first due date"),
+    )
+    due_to = django_filters.DateFilter(
+        field_name="due_date",
+        lookup_expr="lte",
+        label="To",
+        widget=_date_widget(),
+        error_messages=_date_errors("The last due date"),
+    )
+    not_updated_since = django_filters.DateFilter(
+        method="filter_not_updated_since",
+        label="Not updated since",
+        help_text="No update on or after this date, including actions never updated.",
+        widget=_date_widget(),
+        error_messages=_date_errors("The 'not updated since' date"),
+    )
+
+    class Meta:
+        model = Action
+        fields = []  # all declared above
+        form = ActionFilterForm
+
+    def __init__(self, data=None, queryset=None, *, as_of: date, body=None, **kwargs):
+        super().__init__(data, queryset, **kwargs)
+        self.as_of = as_of
+        # Choices list only what the body's actions use (every action's, without a body).
+        actions = Action.objects.filter(accountable_body=body) if body else Action.objects.all()
+        owners = ActionOwner.objects.filter(action__in=actions)
+        self.filters["priority"].queryset = Priority.objects.filter(
+            pk__in=actions.values("objective__priority_id")
+        )
+        self.filters["objective"].queryset = Objective.objects.filter(
+            pk__in=actions.values("objective_id")
+        ).select_related("priority")
+        self.filters["owner"].queryset = OwnerRole.objects.filter(
+            pk__in=owners.values("role_id")
+        ).select_related("agency")
+        self.filters["agency"].queryset = Agency.objects.filter(
+            pk__in=owners.values("role__agency_id")
+        )
+
+    def filter_text(self, queryset, name, value):
+        # Every word must appear somewhere: "toolkit schools" narrows, as people expect.
+        for word in value.split()[:MAX_SEARCH_WORDS]:
+            in_measures = Measure.objects.filter(action=OuterRef("pk"), text__icontains=word)
+            queryset = queryset.filter(
+                Q(reference__icontains=word)
+                | Q(description__icontains=word)
+                | Q(commentary_as_of__icontains=word)
+                | Q(Exists(in_measures))
+            )
+        return queryset
+
+    def filter_rag(self, queryset, name, value):
+        return queryset.filter(rag_as_of_q(value))
+
+    def filter_owner(self, queryset, name, value):
+        # Exists, not a join: no duplicate rows, so no DISTINCT over the annotations.
+        return queryset.filter(
+            Exists(ActionOwner.objects.filter(action=OuterRef("pk"), role=value))
+        )
+
+    def filter_agency(self, queryset, name, value):
+        owners = ActionOwner.objects.filter(action=OuterRef("pk"), role__agency=value)
+        return queryset.filter(Exists(owners))
+
+    def filter_overdue(self, queryset, name, value):
+        return queryset.filter(overdue_q()) if value == "yes" else queryset.exclude(overdue_q())
+
+    def filter_not_updated_since(self, queryset, name, value):
+        return queryset.filter(not_updated_since_q(value))
