@@ -35,6 +35,19 @@ MATRIX = {
     "password_change": (lambda a: {}, {"GET": _expect(ALL)}, None),
     "home": (lambda a: {}, {"GET": {**_expect(ALL, ok=302)}}, None),
     "actionplan:my-actions": (lambda a: {}, {"GET": _expect(ALL)}, None),
+    "actionplan:my-dashboard": (lambda a: {}, {"GET": _expect(ALL, ok=302)}, None),
+    "actionplan:overview": (lambda a: {}, {"GET": _expect(ALL)}, None),
+    # Every signed-in person may read any body's dashboard and its export.
+    "actionplan:body-dashboard": (
+        lambda a: {"pk": a.accountable_body_id},
+        {"GET": _expect(ALL)},
+        None,
+    ),
+    "actionplan:body-export": (
+        lambda a: {"pk": a.accountable_body_id, "fmt": "csv"},
+        {"GET": _expect(ALL)},
+        None,
+    ),
     "actionplan:plan-list": (lambda a: {}, {"GET": _expect(ALL)}, None),
     "actionplan:plan-detail": (lambda a: {"slug": WSCB_SLUG}, {"GET": _expect(ALL)}, None),
     "actionplan:plan-export": (
