@@ -1,12 +1,13 @@
 """A realistic, deterministic history of status updates for the WSCB plan, for demos only.
 
 Every update is marked is_demo, so that nobody mistakes it for a real report. Each action
-follows one of a few stories that real plans show (on track and completed, slipping, stuck,
-recovering, started late), chosen by a seeded random generator: the same every run.
+follows one of a few stories that real plans show (completed on time or early, slipping,
+stuck, recovering late, started late), timed against its own due date and chosen by a seeded
+random generator: the same every run.
 """
 
 import random
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,16 +19,44 @@ from actionplan.services import status_update_create
 UPDATE_DAYS = ["2015-07-20", "2015-09-22", "2015-12-14", "2016-03-17", "2016-06-21"]
 
 B, G, A, R = Rag.BLUE, Rag.GREEN, Rag.AMBER, Rag.RED
-STORIES = [
-    ("completed on time", [G, G, B, B, B]),
-    ("completed early", [G, B, B, B, B]),
-    ("steady", [G, G, G, G, B]),
-    ("slipping", [G, A, A, R, R]),
-    ("recovering", [A, R, A, G, B]),
-    ("late start", [None, A, G, G, B]),
-    ("stuck", [A, A, R, R, A]),
-    ("at risk, then done", [G, A, G, B, B]),
-]
+DAY = timedelta(days=1)
+
+
+# Each story says an action's RAG on an update day, given its due date: the shape real plans
+# show. Green only ever appears before the due date; past it, an action is done or in trouble.
+def _on_time(day, due):
+    return B if day >= due - 20 * DAY else G
+
+
+def _early(day, due):
+    return B if day >= due - 100 * DAY else G
+
+
+def _slipping(day, due):
+    if day < due - 80 * DAY:
+        return G
+    return A if day < due else R
+
+
+def _recovering(day, due):
+    if day < due - 60 * DAY:
+        return A
+    if day < due + 80 * DAY:
+        return R if day >= due else A
+    return B
+
+
+def _late_start(day, due):
+    if day < date(2015, 9, 1):
+        return None
+    return B if day >= due + 40 * DAY else (G if day < due else A)
+
+
+def _stuck(day, due):
+    return A if day < due else R
+
+
+STORIES = [_on_time, _on_time, _early, _on_time, _slipping, _recovering, _late_start, _stuck]
 
 _COMMENTARY = {
     B: [
@@ -52,6 +81,13 @@ _COMMENTARY = {
         "Cover has been arranged and a catch-up plan with weekly check-ins agreed with the "
         "{body}.",
     ],
+    "late": [
+        "Behind schedule: the {due} date has passed and the work is about two-thirds done. "
+        "The remaining partner returns are chased weekly; the {body} has agreed a revised "
+        "completion date next quarter.",
+        "Overdue but recovering: the lead agency has now allocated an officer two days a week. "
+        "Draft is with partners; sign-off expected at the next {body}.",
+    ],
     R: [
         "Off track: {due} deadline missed. Capacity in the lead agency has been diverted to "
         "operational demand. Escalated to the WSCB Independent Chair; a recovery plan with "
@@ -67,10 +103,11 @@ def _when(day: str) -> datetime:
     return timezone.make_aware(datetime.combine(datetime.fromisoformat(day).date(), time(10)))
 
 
-def _commentary(rng: random.Random, rag: str, action: Action) -> str:
+def _commentary(rng: random.Random, rag: str, action: Action, day: date) -> str:
     measures = [m.text.rstrip(".") for m in action.measures.all()]
     measure = measures[0] if measures else "Work delivered as set out in the plan"
-    return rng.choice(_COMMENTARY[rag]).format(
+    key = "late" if rag == A and day > action.due_date else rag
+    return rng.choice(_COMMENTARY[key]).format(
         measure=measure,
         measure_lc=measure[0].lower() + measure[1:],
         body=action.accountable_body.short_name or action.accountable_body.name,
@@ -100,16 +137,19 @@ def seed_demo_history(plan, *, people: list, fallback) -> int:
     actions = plan.actions.for_list().prefetch_related("measures").order_by("sort_key")
     for action in actions:
         rng = random.Random(f"wscb-demo-{action.reference}")
-        _, ragas = STORIES[rng.randrange(len(STORIES))]
+        story = STORIES[rng.randrange(len(STORIES))]
         author = _author(action, people, fallback)
-        for day, rag in zip(UPDATE_DAYS, ragas, strict=True):
-            if rag is None:
-                continue
+        previous = None
+        for day in UPDATE_DAYS:
+            rag = story(date.fromisoformat(day), action.due_date)
+            if rag is None or previous == B == rag:
+                continue  # not started yet, or already reported complete
+            previous = rag
             status_update_create(
                 action=action,
                 author=author,
                 rag=rag,
-                commentary=_commentary(rng, rag, action),
+                commentary=_commentary(rng, rag, action, date.fromisoformat(day)),
                 expected_version=action.version,
                 is_demo=True,
                 created_at=_when(day),
