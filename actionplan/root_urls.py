@@ -11,6 +11,7 @@ admin.site.site_title = "Actionplan admin"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("reports/", include("reports.urls")),
     path("", views.home, name="home"),
     path("", include("actionplan.urls")),
 ]

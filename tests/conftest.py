@@ -4,9 +4,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 
 from accounts.models import User
+from accounts.permissions import BOARD_MEMBER_GROUP, BUSINESS_SUPPORT_GROUP
 from actionplan.models import (
     AccountableBody,
     Action,
@@ -44,12 +46,49 @@ def wscb_plan(db):
     return Plan.objects.get(slug=WSCB_SLUG)
 
 
+# Personas, one per kind of person the permission rules tell apart.
+
+
+@pytest.fixture
+def owner(db):
+    """Holds an owner role (of no particular action)."""
+    user = make_user(username="owner")
+    user.roles.add(make_role())
+    return user
+
+
+@pytest.fixture
+def chair(db):
+    user = make_user(username="chair")
+    user.chaired_bodies.add(make_body())
+    return user
+
+
+@pytest.fixture
+def business_support(db):
+    return make_user(username="support", groups=[BUSINESS_SUPPORT_GROUP])
+
+
+@pytest.fixture
+def board_member(db):
+    return make_user(username="board", groups=[BOARD_MEMBER_GROUP])
+
+
+@pytest.fixture
+def outsider(db):
+    """Signed in, in no group, holding no role and chairing nothing."""
+    return make_user(username="outsider")
+
+
 def make_user(**kwargs):
     kwargs.setdefault("username", f"user{User.objects.count() + 1}")
     password = kwargs.pop("password", "correct-horse-battery")
+    groups = kwargs.pop("groups", [])
     user = User.objects.create(**kwargs)
     user.set_password(password)
     user.save()
+    for name in groups:
+        user.groups.add(Group.objects.get_or_create(name=name)[0])
     return user
 
 
