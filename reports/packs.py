@@ -6,7 +6,6 @@ status on a day is its latest update made on or before the end of that day
 (ActionQuerySet.with_status_as_of). Overdue means past its due date on that day and not Blue.
 """
 
-import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -46,6 +45,23 @@ class RagColumn:
     def css(self) -> str:
         return self.value or "none"
 
+    @property
+    def fill(self) -> str:
+        return _CHART_COLOURS[self.value][0]
+
+    @property
+    def ink(self) -> str:
+        return _CHART_COLOURS[self.value][1]
+
+
+# Chart colours, as in the app's stylesheet: (fill, text on it). Each has AA contrast.
+_CHART_COLOURS = {
+    Rag.BLUE: ("#1d4f91", "#ffffff"),
+    Rag.GREEN: ("#00703c", "#ffffff"),
+    Rag.AMBER: ("#f47738", "#0b0c0c"),
+    Rag.RED: ("#b10e1e", "#ffffff"),
+    "": ("#ffffff", "#0b0c0c"),
+}
 
 RAG_COLUMNS = [RagColumn(rag.value, rag.label, RAG_DEFINITIONS[rag]) for rag in Rag] + [
     RagColumn("", NOT_RATED_LABEL, NOT_RATED_DEFINITION)
@@ -121,22 +137,27 @@ class RagCounts:
     def total(self) -> int:
         return sum(self.counts)
 
-    def cells(self):
-        """(column, count, percent of total) for tables and charts."""
-        total = self.total or 1
-        return [
-            (column, count, round(100 * count / total))
-            for column, count in zip(RAG_COLUMNS, self.counts, strict=True)
-        ]
+    def bar(self, width: int = 1000) -> list["BarSegment"]:
+        """The statuses held, as segments of a stacked bar `width` units long."""
+        segments, before = [], 0
+        for column, count in zip(RAG_COLUMNS, self.counts, strict=True):
+            if count:
+                x, end = (round(width * n / self.total) for n in (before, before + count))
+                segments.append(BarSegment(column, count, x, end - x))
+                before += count
+        return segments
 
-    def segments(self):
-        """(column, count, percent, exact share) of the statuses held, for a stacked bar.
-        Shares round down, so that the segments never add up to more than the bar."""
-        return [
-            (column, count, percent, math.floor(100_000 * count / self.total) / 1000)
-            for column, count, percent in self.cells()
-            if count
-        ]
+
+@dataclass(frozen=True)
+class BarSegment:
+    column: RagColumn
+    count: int
+    x: int
+    width: int
+
+    @property
+    def middle(self) -> int:
+        return self.x + self.width // 2
 
 
 @dataclass

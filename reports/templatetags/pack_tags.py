@@ -22,3 +22,12 @@ def person(user) -> str:
     """A person's name with their job title, as printed on the cover."""
     name = user.get_full_name() or user.get_username()
     return f"{name} ({user.job_title})" if getattr(user, "job_title", "") else name
+
+
+@register.filter
+def brief(text: str, length: int = 90) -> str:
+    """Shorten text at a word boundary, for summary tables (the detail has it in full)."""
+    if len(text) <= length:
+        return text
+    cut = text[: length - 1].rsplit(" ", 1)[0].rstrip(" ,;:.-(")
+    return cut + "…"

@@ -117,7 +117,8 @@ def test_hostile_commentary_stays_text_and_nothing_is_fetched(monkeypatch):
     result = render_pdf(html)
 
     assert "&lt;img src=&quot;http://attacker.invalid/beacon.png&quot;&gt;" in html
-    assert "<img" not in html and "<iframe" not in html and "<svg" not in html
+    for markup in ["<img", "<iframe", "<image", '<link rel="stylesheet" href="file', "<style>@"]:
+        assert markup not in html
     [fetcher] = fetchers
     assert fetcher.served == [STATIC_CSS]
     assert fetcher.refused == []
