@@ -1,8 +1,9 @@
 import hashlib
 import io
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
+import time_machine
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -146,6 +147,25 @@ def test_new_pack_page_offers_the_plans_quarters_with_the_last_complete_one_chos
     assert '<option value="2015-Q3">Q3 2015/16: 1 October - 31 December 2015</option>' in html
     assert '<option value="2016-Q4" selected>' in html
     assert "2017-Q1" not in html
+
+
+def test_new_pack_page_stops_at_the_quarter_now_running(client, wscb_plan, board_member):
+    with time_machine.travel(datetime(2016, 1, 10, 12, tzinfo=UTC), tick=False):
+        client.force_login(board_member)
+        html = client.get(reverse("reports:pack-new")).content.decode()
+    assert '<option value="2015-Q3" selected>' in html
+    assert '<option value="2015-Q4">' in html  # running, so offered but not chosen
+    assert "2016-Q1" not in html
+
+
+def test_preview_of_a_quarter_still_running_says_so(client, wscb_plan, board_member):
+    with time_machine.travel(datetime(2015, 11, 20, 12, tzinfo=UTC), tick=False):
+        client.force_login(board_member)
+        response = client.get(
+            reverse("reports:pack-preview"), {"plan": wscb_plan.slug, "quarter": "2015-Q3"}
+        )
+    html = response.content.decode()
+    assert "20 November 2015 (the quarter had not ended when this pack was produced)" in html
 
 
 def test_preview_button_redirects_to_the_preview_page(client, plan, board_member):
