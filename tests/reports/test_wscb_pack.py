@@ -5,7 +5,9 @@ transaction that is rolled back, and every test reads that one PDF.
 """
 
 import io
+import logging
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
@@ -41,6 +43,7 @@ class RenderedPack:
     references: list[str]
     exceptions: list[str]
     red: list[str]
+    weasyprint_log: list[str]  # WeasyPrint's warnings and errors while rendering
 
 
 def _text(page) -> str:
@@ -60,7 +63,8 @@ def wscb_pack(django_db_setup, django_db_blocker):
         html = _render_html(
             data, produced_by=User.objects.get(username="support"), produced_at=at(END)
         )
-        rendered = render_pdf(html)
+        with _captured("weasyprint") as log:
+            rendered = render_pdf(html)
         rows = (
             Action.objects.filter(plan=plan)
             .with_status_as_of(END)
@@ -80,7 +84,27 @@ def wscb_pack(django_db_setup, django_db_blocker):
         references=references,
         exceptions=[item.action.reference for item in data.exceptions],
         red=[item.action.reference for item in data.red],
+        weasyprint_log=log,
     )
+
+
+class _Captured(logging.Handler):
+    def __init__(self):
+        super().__init__(level=logging.WARNING)
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def _captured(name: str):
+    handler, logger = _Captured(), logging.getLogger(name)
+    logger.addHandler(handler)
+    try:
+        yield handler.messages
+    finally:
+        logger.removeHandler(handler)
 
 
 def _wscb_with_demo_history():
@@ -189,3 +213,8 @@ def test_appendix_defines_the_statuses(wscb_pack):
     assert appendix.startswith("Appendix")
     for words in ["Blue Complete", "Red Off track", "Not yet rated", "How this pack was produced"]:
         assert words in appendix
+
+
+def test_weasyprint_reports_no_problem(wscb_pack):
+    # An unsupported CSS value, or a missing alt text or language, shows up here first.
+    assert wscb_pack.weasyprint_log == []
