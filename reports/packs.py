@@ -33,6 +33,16 @@ IMPROVED, UNCHANGED, DETERIORATED = "improved", "unchanged", "deteriorated"
 _LONG_AGO = datetime(1900, 1, 1, tzinfo=UTC)
 
 
+# Chart colours, as in the app's stylesheet: (fill, text on it). Each has AA contrast.
+_CHART_COLOURS = {
+    Rag.BLUE: ("#1d4f91", "#ffffff"),
+    Rag.GREEN: ("#00703c", "#ffffff"),
+    Rag.AMBER: ("#f47738", "#0b0c0c"),
+    Rag.RED: ("#b10e1e", "#ffffff"),
+    "": ("#ffffff", "#0b0c0c"),
+}
+
+
 @dataclass(frozen=True)
 class RagColumn:
     """One status as a pack shows it: always a word, with a colour only as a second cue."""
@@ -53,15 +63,6 @@ class RagColumn:
     def ink(self) -> str:
         return _CHART_COLOURS[self.value][1]
 
-
-# Chart colours, as in the app's stylesheet: (fill, text on it). Each has AA contrast.
-_CHART_COLOURS = {
-    Rag.BLUE: ("#1d4f91", "#ffffff"),
-    Rag.GREEN: ("#00703c", "#ffffff"),
-    Rag.AMBER: ("#f47738", "#0b0c0c"),
-    Rag.RED: ("#b10e1e", "#ffffff"),
-    "": ("#ffffff", "#0b0c0c"),
-}
 
 RAG_COLUMNS = [RagColumn(rag.value, rag.label, RAG_DEFINITIONS[rag]) for rag in Rag] + [
     RagColumn("", NOT_RATED_LABEL, NOT_RATED_DEFINITION)
