@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
 from actionplan.models import Action
+from reports.models import BoardPack
 
 BUSINESS_SUPPORT_GROUP = "Board business support"
 BOARD_MEMBER_GROUP = "Board members"
@@ -85,6 +86,23 @@ def can_manage_plan(user) -> bool:
 
 def can_produce_reports(user) -> bool:
     return is_business_support(user) or is_board_member(user)
+
+
+def check_can_produce_reports(request) -> None:
+    """Board packs are for business support and Board members only (else 403)."""
+    if not can_produce_reports(request.user):
+        raise PermissionDenied(
+            "Only Board business support and Board members can produce or download Board packs."
+        )
+
+
+def get_board_pack_for_download(request, pk: int) -> BoardPack:
+    """A kept Board pack, if the user may download packs (else 403) and it exists (else 404).
+
+    Asks permission first, so that people without it cannot learn which packs exist.
+    """
+    check_can_produce_reports(request)
+    return get_object_or_404(BoardPack.objects.select_related("plan"), pk=pk)
 
 
 def get_action_for_update(request, pk: int) -> Action:

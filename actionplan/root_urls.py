@@ -17,6 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/password_change/", PasswordChangeView.as_view(), name="password_change"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("reports/", include("reports.urls")),
     path("", views.home, name="home"),
     path("", include("actionplan.urls")),
 ]

@@ -1,0 +1,73 @@
+"""Board packs: every PDF produced for a Board meeting, kept exactly as it was sent."""
+
+import hashlib
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from actionplan.models import Plan
+
+
+class PackIntegrityError(Exception):
+    """A kept pack's file no longer matches the fingerprint taken when it was produced."""
+
+
+class BoardPackQuerySet(models.QuerySet):
+    def for_list(self):
+        """Everything the pack list shows: plan and producer joined, newest first."""
+        return self.select_related("plan", "produced_by").order_by("-produced_at", "-pk")
+
+
+class BoardPack(models.Model):
+    """One produced pack. Never changed or deleted: it is the record of what the Board saw."""
+
+    plan = models.ForeignKey(Plan, models.PROTECT, related_name="board_packs", verbose_name="plan")
+    quarter = models.CharField(
+        "quarter", max_length=7, help_text="Financial-year quarter, e.g. 2015-Q3."
+    )
+    period = models.CharField(
+        "reporting period", max_length=100, help_text="As printed on the cover."
+    )
+    as_of = models.DateField("statuses as of")
+    protective_marking = models.CharField("protective marking", max_length=60)
+    produced_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        related_name="board_packs",
+        verbose_name="produced by",
+    )
+    produced_at = models.DateTimeField("produced at", default=timezone.now)
+    file = models.FileField("PDF file", upload_to="packs/", max_length=200)
+    sha256 = models.CharField("SHA-256 fingerprint", max_length=64)
+    page_count = models.PositiveIntegerField("pages")
+    size = models.PositiveIntegerField("size in bytes")
+
+    objects = BoardPackQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-produced_at", "-pk"]
+        verbose_name = "Board pack"
+        indexes = [
+            # The pack list: newest first.
+            models.Index(fields=["-produced_at"], name="reports_boardpack_produced"),
+        ]
+
+    def __str__(self):
+        return f"{self.plan.title}: {self.period} ({self.produced_at:%d %b %Y %H:%M})"
+
+    def get_absolute_url(self):
+        return reverse("reports:pack-download", kwargs={"pk": self.pk})
+
+    @property
+    def download_name(self) -> str:
+        return f"{self.plan.slug}-board-pack-{self.quarter}.pdf"
+
+    def read_verified(self) -> bytes:
+        """The kept bytes, refusing to hand out a file that is not the one produced."""
+        with self.file.open("rb") as handle:
+            content = handle.read()
+        if hashlib.sha256(content).hexdigest() != self.sha256:
+            raise PackIntegrityError(f"Board pack {self.pk}: the kept file has changed.")
+        return content

@@ -4,9 +4,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 
 from accounts.models import User
+from accounts.permissions import BOARD_MEMBER_GROUP, BUSINESS_SUPPORT_GROUP
 from actionplan.models import (
     AccountableBody,
     Action,
@@ -36,20 +38,27 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("loaddata", str(WSCB_FIXTURE), verbosity=0)
 
 
-@pytest.fixture
-def wscb_plan(db):
-    # Live-server (transactional) tests empty the database when they end: reload if so.
+def ensure_wscb_plan() -> Plan:
+    """The WSCB plan, loaded again if a live-server (transactional) test emptied the database."""
     if not Plan.objects.filter(slug=WSCB_SLUG).exists():
         call_command("loaddata", str(WSCB_FIXTURE), verbosity=0)
     return Plan.objects.get(slug=WSCB_SLUG)
 
 
+@pytest.fixture
+def wscb_plan(db):
+    return ensure_wscb_plan()
+
+
 def make_user(**kwargs):
     kwargs.setdefault("username", f"user{User.objects.count() + 1}")
     password = kwargs.pop("password", "correct-horse-battery")
+    groups = kwargs.pop("groups", [])
     user = User.objects.create(**kwargs)
     user.set_password(password)
     user.save()
+    for name in groups:
+        user.groups.add(Group.objects.get_or_create(name=name)[0])
     return user
 
 
@@ -103,14 +112,11 @@ def make_action(**kwargs):
 TARGET_REF = "2.1.1"
 
 
+# Personas, one per kind of person the permission rules tell apart.
 def _person(username, *, roles=(), chairs=(), group=None, **kwargs):
-    from django.contrib.auth.models import Group
-
-    user = make_user(username=username, **kwargs)
+    user = make_user(username=username, groups=[group] if group else [], **kwargs)
     user.roles.set(roles)
     user.chaired_bodies.set(chairs)
-    if group:
-        user.groups.add(Group.objects.get(name=group))
     return user
 
 
@@ -145,15 +151,11 @@ def other_chair(wscb_plan):
 
 @pytest.fixture
 def business_support(wscb_plan):
-    from accounts.permissions import BUSINESS_SUPPORT_GROUP
-
     return _person("support", group=BUSINESS_SUPPORT_GROUP, is_staff=True)
 
 
 @pytest.fixture
 def board_member(wscb_plan):
-    from accounts.permissions import BOARD_MEMBER_GROUP
-
     return _person("board", group=BOARD_MEMBER_GROUP)
 
 

@@ -3,9 +3,14 @@
 The URL list is derived from the resolver, so a new URL without rows here fails the test.
 """
 
+from types import SimpleNamespace
+
 import pytest
 from django.urls import reverse
 
+from actionplan.quarters import Quarter
+from reports import services
+from reports.pdf import RenderedPdf
 from tests.actionplan.test_pages import _app_url_names
 from tests.conftest import PERSONAS, WSCB_SLUG
 
@@ -15,7 +20,19 @@ ALL = set(PERSONAS) - {"anonymous"}
 MAY_UPDATE = {"owner", "chair", "business_support"}
 
 
-def _valid_update(action):
+@pytest.fixture
+def objects(target_action, business_support, monkeypatch):
+    """The objects the URLs are asked about: the target action, and a kept Board pack (its PDF
+    a stand-in: this matrix is about who may fetch it; tests/reports render real packs)."""
+    monkeypatch.setattr(services, "render_pdf", lambda html: RenderedPdf(b"%PDF-1.7 stand-in", 1))
+    pack = services.board_pack_create(
+        plan=target_action.plan, quarter=Quarter.parse("2015-Q3"), produced_by=business_support
+    )
+    return SimpleNamespace(action=target_action, pack=pack)
+
+
+def _valid_update(o):
+    action = o.action
     return {
         "rag": "green",
         "commentary": "On track: the flagging protocol is drafted.",
@@ -30,34 +47,46 @@ def _expect(allowed: set, *, ok=200, denied=403):
 
 
 # url name -> (kwargs builder, {method: {persona: status}}, POST data builder or None)
+MAY_REPORT = {"business_support", "board_member"}
+PACK_CHOICE = {"plan": WSCB_SLUG, "quarter": "2015-Q3"}
+
 MATRIX = {
-    "healthz": (lambda a: {}, {"GET": {**_expect(ALL), "anonymous": 200}}, None),
-    "password_change": (lambda a: {}, {"GET": _expect(ALL)}, None),
-    "home": (lambda a: {}, {"GET": {**_expect(ALL, ok=302)}}, None),
-    "actionplan:my-actions": (lambda a: {}, {"GET": _expect(ALL)}, None),
-    "actionplan:my-dashboard": (lambda a: {}, {"GET": _expect(ALL, ok=302)}, None),
-    "actionplan:overview": (lambda a: {}, {"GET": _expect(ALL)}, None),
+    "reports:pack-list": (lambda o: {}, {"GET": _expect(MAY_REPORT)}, None),
+    # POST asks for the preview: the matrix checks who may, not how long a PDF takes.
+    "reports:pack-new": (
+        lambda o: {},
+        {"GET": _expect(MAY_REPORT), "POST": _expect(MAY_REPORT, ok=302)},
+        lambda o: {**PACK_CHOICE, "preview": "1"},
+    ),
+    "reports:pack-preview": (lambda o: {}, {"GET": _expect(MAY_REPORT)}, None, PACK_CHOICE),
+    "reports:pack-download": (lambda o: {"pk": o.pack.pk}, {"GET": _expect(MAY_REPORT)}, None),
+    "healthz": (lambda o: {}, {"GET": {**_expect(ALL), "anonymous": 200}}, None),
+    "password_change": (lambda o: {}, {"GET": _expect(ALL)}, None),
+    "home": (lambda o: {}, {"GET": {**_expect(ALL, ok=302)}}, None),
+    "actionplan:my-actions": (lambda o: {}, {"GET": _expect(ALL)}, None),
+    "actionplan:my-dashboard": (lambda o: {}, {"GET": _expect(ALL, ok=302)}, None),
+    "actionplan:overview": (lambda o: {}, {"GET": _expect(ALL)}, None),
     # Every signed-in person may read any body's dashboard and its export.
     "actionplan:body-dashboard": (
-        lambda a: {"pk": a.accountable_body_id},
+        lambda o: {"pk": o.action.accountable_body_id},
         {"GET": _expect(ALL)},
         None,
     ),
     "actionplan:body-export": (
-        lambda a: {"pk": a.accountable_body_id, "fmt": "csv"},
+        lambda o: {"pk": o.action.accountable_body_id, "fmt": "csv"},
         {"GET": _expect(ALL)},
         None,
     ),
-    "actionplan:plan-list": (lambda a: {}, {"GET": _expect(ALL)}, None),
-    "actionplan:plan-detail": (lambda a: {"slug": WSCB_SLUG}, {"GET": _expect(ALL)}, None),
+    "actionplan:plan-list": (lambda o: {}, {"GET": _expect(ALL)}, None),
+    "actionplan:plan-detail": (lambda o: {"slug": WSCB_SLUG}, {"GET": _expect(ALL)}, None),
     "actionplan:plan-export": (
-        lambda a: {"slug": WSCB_SLUG, "fmt": "csv"},
+        lambda o: {"slug": WSCB_SLUG, "fmt": "csv"},
         {"GET": _expect(ALL)},
         None,
     ),
-    "actionplan:action-detail": (lambda a: {"pk": a.pk}, {"GET": _expect(ALL)}, None),
+    "actionplan:action-detail": (lambda o: {"pk": o.action.pk}, {"GET": _expect(ALL)}, None),
     "actionplan:action-update": (
-        lambda a: {"pk": a.pk},
+        lambda o: {"pk": o.action.pk},
         {"GET": _expect(MAY_UPDATE), "POST": _expect(MAY_UPDATE, ok=302)},
         _valid_update,
     ),
@@ -65,10 +94,18 @@ MATRIX = {
 
 CASES = [
     (name, method, who, status)
-    for name, (_, methods, _) in MATRIX.items()
+    for name, (_, methods, *_) in MATRIX.items()
     for method, expected in methods.items()
     for who, status in expected.items()
 ]
+
+
+def request_url(client, name, method, o):
+    """Make the matrix's request for one URL; rows may carry a query for GET as a 4th item."""
+    kwargs_for, _, data_for, *query = MATRIX[name]
+    url = reverse(name, kwargs=kwargs_for(o))
+    data = data_for(o) if method == "POST" else (query[0] if query else None)
+    return getattr(client, method.lower())(url, data)
 
 
 def test_every_url_has_rows_in_the_matrix():
@@ -78,14 +115,11 @@ def test_every_url_has_rows_in_the_matrix():
 
 
 @pytest.mark.parametrize(("name", "method", "who", "status"), CASES)
-def test_permission_matrix(client, persona, target_action, name, method, who, status):
-    kwargs_for, _, data_for = MATRIX[name]
+def test_permission_matrix(client, persona, objects, name, method, who, status):
     user = persona(who)
     if user:
         client.force_login(user)
-    url = reverse(name, kwargs=kwargs_for(target_action))
-    data = data_for(target_action) if method == "POST" else None
-    response = getattr(client, method.lower())(url, data)
+    response = request_url(client, name, method, objects)
     assert response.status_code == status
     if status == 302 and who == "anonymous":
         assert response["Location"].startswith(reverse("login"))
@@ -95,7 +129,7 @@ def test_permission_matrix(client, persona, target_action, name, method, who, st
 def test_forged_post_changes_nothing(client, persona, target_action, who):
     client.force_login(persona(who))
     url = reverse("actionplan:action-update", kwargs={"pk": target_action.pk})
-    response = client.post(url, _valid_update(target_action))
+    response = client.post(url, _valid_update(SimpleNamespace(action=target_action)))
     assert response.status_code == 403
     target_action.refresh_from_db()
     assert target_action.updates.count() == 0
@@ -122,5 +156,6 @@ def test_inactive_user_cannot_update(client, owner, target_action):
     owner.save()
     client.force_login(owner)
     url = reverse("actionplan:action-update", kwargs={"pk": target_action.pk})
-    assert client.post(url, _valid_update(target_action)).status_code == 302  # signed out
+    data = _valid_update(SimpleNamespace(action=target_action))
+    assert client.post(url, data).status_code == 302  # signed out
     assert target_action.updates.count() == 0

@@ -677,10 +677,11 @@ def test_dashboard_query_count_is_fixed(counting_client, django_assert_num_queri
         counting_client, dashboard_url(big, query)
     )
     # session, user, body, its chairs, the quarter picker's date range, the table's row count,
-    # the headline figures (one aggregate), the nav's "chairs a body?", the four filter
+    # the headline figures (one aggregate), the nav's "chairs a body?" and the user's groups
+    # (the nav asks can_produce_reports), the four filter
     # choice lists (priority, objective, owner role, agency), the page of actions (objective,
     # priority, body joined; status as of the date in subqueries), their owners (+agency)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         response = counting_client.get(dashboard_url(big, query))
     assert len(refs(response)) == 25
 
@@ -693,8 +694,8 @@ def test_overview_query_count_is_fixed(counting_client, django_assert_num_querie
     assert _count(counting_client, url) == before
     # session, user, the quarter picker's date range, priorities (+plan), bodies, the RAG
     # breakdown (one grouped aggregate), the overdue actions (joined, status in subqueries),
-    # their owners (+agency), the nav's "chairs a body?"
-    with django_assert_num_queries(9):
+    # their owners (+agency), the nav's "chairs a body?" and the user's groups
+    with django_assert_num_queries(10):
         counting_client.get(url)
 
 

@@ -1,0 +1,51 @@
+from datetime import date
+
+from django import forms
+
+from actionplan.models import Plan
+from actionplan.quarters import Quarter
+from reports.packs import default_quarter, plans_quarters
+
+
+class BoardPackForm(forms.Form):
+    """Which plan and quarter a pack reports on. Offers only quarters a plan has begun."""
+
+    plan = forms.ModelChoiceField(
+        label="Plan",
+        queryset=Plan.objects.order_by("title"),
+        to_field_name="slug",
+        empty_label=None,
+        error_messages={"invalid_choice": "Choose one of the plans."},
+    )
+    quarter = forms.ChoiceField(
+        label="Quarter",
+        help_text="Financial-year quarters: Q1 is April to June, Q4 is January to March.",
+        error_messages={"invalid_choice": "Choose one of the quarters listed."},
+    )
+
+    def __init__(self, *args, today: date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.quarters_by_plan = plans_quarters(self.fields["plan"].queryset, today=today)
+        offered = sorted({q for quarters in self.quarters_by_plan.values() for q in quarters})
+        self.fields["quarter"].choices = [(q.slug, q.label) for q in reversed(offered)]
+
+    @classmethod
+    def initial_for(cls, *, today: date) -> dict:
+        """The first plan, and its last complete quarter."""
+        plan = Plan.objects.order_by("title").first()
+        if plan is None:
+            return {}
+        quarter = default_quarter(plans_quarters([plan], today=today)[plan.pk], today=today)
+        return {"plan": plan.slug, "quarter": quarter.slug if quarter else None}
+
+    def clean_quarter(self):
+        return Quarter.parse(self.cleaned_data["quarter"])
+
+    def clean(self):
+        data = super().clean()
+        plan, quarter = data.get("plan"), data.get("quarter")
+        if plan and quarter and quarter not in self.quarters_by_plan[plan.pk]:
+            quarters = self.quarters_by_plan[plan.pk]
+            span = f"{quarters[0].label} to {quarters[-1].label}" if quarters else "none yet"
+            self.add_error("quarter", f"Choose a quarter within the plan's period ({span}).")
+        return data

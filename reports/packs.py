@@ -1,0 +1,368 @@
+"""What a Board pack says: a plan's statuses at the end of a quarter, read in a fixed number of
+queries, and the figures the Board asks for (counts, direction of travel, exceptions).
+
+Statuses are "as of" a day with the same meaning as everywhere else in the app: an action's
+status on a day is its latest update made on or before the end of that day
+(ActionQuerySet.with_status_as_of). Overdue means past its due date on that day and not Blue.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from django.db.models import DateTimeField, Max, Min, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from actionplan.models import (
+    NOT_RATED_DEFINITION,
+    NOT_RATED_LABEL,
+    RAG_DEFINITIONS,
+    Action,
+    Objective,
+    Plan,
+    Priority,
+    Rag,
+    StatusUpdate,
+    end_of_day,
+)
+from actionplan.quarters import Quarter, quarters_between
+
+# Worst to best, for the direction of travel.
+RAG_ORDER = {Rag.RED: 0, Rag.AMBER: 1, Rag.GREEN: 2, Rag.BLUE: 3}
+IMPROVED, UNCHANGED, DETERIORATED = "improved", "unchanged", "deteriorated"
+_LONG_AGO = datetime(1900, 1, 1, tzinfo=UTC)
+
+
+# Chart colours, as in the app's stylesheet: (fill, text on it). Each has AA contrast.
+_CHART_COLOURS = {
+    Rag.BLUE: ("#1d4f91", "#ffffff"),
+    Rag.GREEN: ("#00703c", "#ffffff"),
+    Rag.AMBER: ("#f47738", "#0b0c0c"),
+    Rag.RED: ("#b10e1e", "#ffffff"),
+    "": ("#ffffff", "#0b0c0c"),
+}
+
+
+@dataclass(frozen=True)
+class RagColumn:
+    """One status as a pack shows it: always a word, with a colour only as a second cue."""
+
+    value: str  # "" for not yet rated
+    label: str
+    definition: str
+
+    @property
+    def css(self) -> str:
+        return self.value or "none"
+
+    @property
+    def fill(self) -> str:
+        return _CHART_COLOURS[self.value][0]
+
+    @property
+    def ink(self) -> str:
+        return _CHART_COLOURS[self.value][1]
+
+
+RAG_COLUMNS = [RagColumn(rag.value, rag.label, RAG_DEFINITIONS[rag]) for rag in Rag] + [
+    RagColumn("", NOT_RATED_LABEL, NOT_RATED_DEFINITION)
+]
+_COLUMN_BY_VALUE = {column.value: column for column in RAG_COLUMNS}
+
+
+def rag_column(value: str | None) -> RagColumn:
+    return _COLUMN_BY_VALUE[value or ""]
+
+
+@dataclass
+class PackAction:
+    """An action with its status at the end of this quarter and of the previous one."""
+
+    action: Action
+    rag: RagColumn
+    previous_rag: RagColumn
+    updated_at: datetime | None
+    commentary: str
+    red_since: date | None
+    as_of: date
+    quarter_start: date
+
+    @property
+    def overdue(self) -> bool:
+        return self.action.due_date < self.as_of and self.rag.value != Rag.BLUE
+
+    @property
+    def days_overdue(self) -> int:
+        return (self.as_of - self.action.due_date).days
+
+    @property
+    def days_red(self) -> int | None:
+        return None if self.red_since is None else (self.as_of - self.red_since).days
+
+    @property
+    def updated_on(self) -> date | None:
+        return timezone.localdate(self.updated_at) if self.updated_at else None
+
+    @property
+    def updated_this_quarter(self) -> bool:
+        return self.updated_on is not None and self.updated_on >= self.quarter_start
+
+    @property
+    def completed_this_quarter(self) -> bool:
+        return self.rag.value == Rag.BLUE and self.previous_rag.value != Rag.BLUE
+
+    @property
+    def is_exception(self) -> bool:
+        return self.rag.value == Rag.RED or self.overdue
+
+    @property
+    def direction(self) -> str | None:
+        """Improved, unchanged or deteriorated; None unless rated at both quarter ends."""
+        if not (self.rag.value and self.previous_rag.value):
+            return None
+        change = RAG_ORDER[Rag(self.rag.value)] - RAG_ORDER[Rag(self.previous_rag.value)]
+        return IMPROVED if change > 0 else DETERIORATED if change < 0 else UNCHANGED
+
+
+@dataclass
+class RagCounts:
+    """How many actions hold each status, in RAG_COLUMNS order."""
+
+    label: str
+    counts: list[int] = field(default_factory=lambda: [0] * len(RAG_COLUMNS))
+
+    def add(self, column: RagColumn):
+        self.counts[RAG_COLUMNS.index(column)] += 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts)
+
+    def bar(self, width: int = 1000) -> list["BarSegment"]:
+        """The statuses held, as segments of a stacked bar `width` units long."""
+        segments, before = [], 0
+        for column, count in zip(RAG_COLUMNS, self.counts, strict=True):
+            if count:
+                x, end = (round(width * n / self.total) for n in (before, before + count))
+                segments.append(BarSegment(column, count, x, end - x))
+                before += count
+        return segments
+
+
+@dataclass(frozen=True)
+class BarSegment:
+    column: RagColumn
+    count: int
+    x: int
+    width: int
+
+    @property
+    def middle(self) -> int:
+        return self.x + self.width // 2
+
+
+@dataclass
+class ObjectiveSection:
+    objective: Objective
+    actions: list[PackAction]
+
+
+@dataclass
+class PrioritySection:
+    priority: Priority
+    objectives: list[ObjectiveSection]
+    counts: RagCounts
+
+
+@dataclass
+class BoardPackData:
+    plan: Plan
+    quarter: Quarter
+    as_of: date
+    previous_as_of: date
+    priorities: list[PrioritySection]
+    actions: list[PackAction]
+    counts: RagCounts
+    contains_demo_data: bool
+
+    @property
+    def previous_quarter(self) -> Quarter:
+        return self.quarter.previous()
+
+    @property
+    def quarter_in_progress(self) -> bool:
+        return self.as_of < self.quarter.end
+
+    def _with_direction(self, direction):
+        return [item for item in self.actions if item.direction == direction]
+
+    @property
+    def improved(self):
+        return self._with_direction(IMPROVED)
+
+    @property
+    def deteriorated(self):
+        return self._with_direction(DETERIORATED)
+
+    @property
+    def unchanged_by_rag(self):
+        """Unchanged actions grouped by their status: [(column, [action, ...]), ...]."""
+        unchanged = self._with_direction(UNCHANGED)
+        groups = [(column, [i for i in unchanged if i.rag == column]) for column in RAG_COLUMNS]
+        return [(column, items) for column, items in groups if items]
+
+    @property
+    def unchanged_count(self) -> int:
+        return len(self._with_direction(UNCHANGED))
+
+    @property
+    def first_rated(self):
+        """Rated now but not at the end of the previous quarter: nothing to compare with."""
+        return [i for i in self.actions if i.rag.value and not i.previous_rag.value]
+
+    @property
+    def not_rated(self):
+        return [i for i in self.actions if not i.rag.value]
+
+    @property
+    def completed(self):
+        return [i for i in self.actions if i.completed_this_quarter]
+
+    @property
+    def overdue(self):
+        return [i for i in self.actions if i.overdue]
+
+    @property
+    def not_updated(self):
+        return [i for i in self.actions if not i.updated_this_quarter]
+
+    @property
+    def exceptions(self):
+        return [i for i in self.actions if i.is_exception]
+
+    @property
+    def red(self):
+        return [i for i in self.actions if i.rag.value == Rag.RED]
+
+
+def _with_red_since(actions, day: date):
+    """Annotate red_since: when the action's current run of Red updates began, as of `day`.
+
+    The run starts at the first Red update after the latest update that was not Red; for an
+    action that is not Red on `day` it is None.
+    """
+    before = StatusUpdate.objects.filter(action=OuterRef("pk"), created_at__lt=end_of_day(day))
+    last_not_red = before.exclude(rag=Rag.RED).order_by("-created_at", "-pk")
+    run = before.filter(
+        rag=Rag.RED,
+        created_at__gt=Coalesce(
+            OuterRef("last_not_red_at"), Value(_LONG_AGO, output_field=DateTimeField())
+        ),
+    ).order_by("created_at", "pk")
+    return actions.annotate(
+        last_not_red_at=Subquery(last_not_red.values("created_at")[:1])
+    ).annotate(red_since=Subquery(run.values("created_at")[:1]))
+
+
+def build_pack_data(*, plan: Plan, quarter: Quarter, today: date) -> BoardPackData:
+    """Everything a pack shows, in 7 queries whatever the plan's size.
+
+    Statuses are as of the quarter's last day, or `today` while the quarter is still running.
+    """
+    if quarter.start > today:
+        raise ValueError(f"{quarter.label} has not started yet.")
+    as_of = min(quarter.end, today)
+    previous_as_of = quarter.previous().end
+    priorities = list(plan.priorities.order_by("number"))
+    objectives = list(Objective.objects.filter(priority__plan=plan).order_by("sort_key"))
+    actions = _with_red_since(
+        Action.objects.filter(plan=plan).for_list().prefetch_related("measures"), as_of
+    ).with_status_as_of(as_of)
+    previous = dict(
+        Action.objects.filter(plan=plan)
+        .with_status_as_of(previous_as_of)
+        .values_list("pk", "rag_as_of")
+    )
+    items = [
+        PackAction(
+            action=action,
+            rag=rag_column(action.rag_as_of),
+            previous_rag=rag_column(previous.get(action.pk)),
+            updated_at=action.update_at_as_of,
+            commentary=action.commentary_as_of or "",
+            red_since=timezone.localdate(action.red_since) if action.red_since else None,
+            as_of=as_of,
+            quarter_start=quarter.start,
+        )
+        for action in actions.order_by("sort_key")
+    ]
+    demo = StatusUpdate.objects.filter(
+        action__plan=plan, is_demo=True, created_at__lt=end_of_day(as_of)
+    ).exists()
+    return BoardPackData(
+        plan=plan,
+        quarter=quarter,
+        as_of=as_of,
+        previous_as_of=previous_as_of,
+        priorities=_sections(priorities, objectives, items),
+        actions=items,
+        counts=_count("All actions", items),
+        contains_demo_data=demo,
+    )
+
+
+def _count(label: str, items: list[PackAction]) -> RagCounts:
+    counts = RagCounts(label)
+    for item in items:
+        counts.add(item.rag)
+    return counts
+
+
+def _sections(priorities, objectives, items) -> list[PrioritySection]:
+    by_objective: dict[int, list[PackAction]] = {}
+    for item in items:
+        by_objective.setdefault(item.action.objective_id, []).append(item)
+    sections = []
+    for priority in priorities:
+        mine = [o for o in objectives if o.priority_id == priority.pk]
+        objective_sections = [ObjectiveSection(o, by_objective.get(o.pk, [])) for o in mine]
+        in_priority = [i for section in objective_sections for i in section.actions]
+        label = f"Priority {priority.number}: {priority.title}"
+        sections.append(PrioritySection(priority, objective_sections, _count(label, in_priority)))
+    return sections
+
+
+def plans_quarters(plans, *, today: date) -> dict[int, list[Quarter]]:
+    """The quarters a pack can report on, by plan id, in one query: each plan's financial
+    years, from the first date it holds (a start, due or update date) to the last, and never a
+    quarter that has not begun."""
+    dates = {
+        row.pop("plan"): row
+        for row in Action.objects.filter(plan__in=plans)
+        .values("plan")
+        .annotate(
+            first_start=Min("start_date"),
+            first_due=Min("due_date"),
+            last_due=Max("due_date"),
+            first_update=Min("updates__created_at"),
+            last_update=Max("updates__created_at"),
+        )
+    }
+    return {plan.pk: _quarters(dates.get(plan.pk, {}).values(), today) for plan in plans}
+
+
+def _quarters(values, today: date) -> list[Quarter]:
+    days = [timezone.localdate(d) if isinstance(d, datetime) else d for d in values if d]
+    first, last = (min(days), max(days)) if days else (today, today)
+    first_year, last_year = Quarter.containing(first).year, Quarter.containing(last).year
+    quarters = quarters_between(Quarter(first_year, 1).start, Quarter(last_year, 4).start)
+    return [quarter for quarter in quarters if quarter.start <= today]
+
+
+def default_quarter(quarters: list[Quarter], *, today: date) -> Quarter | None:
+    """The last complete quarter, or the nearest one the plan has."""
+    if not quarters:
+        return None
+    last_complete = Quarter.containing(today).previous()
+    complete = [quarter for quarter in quarters if quarter <= last_complete]
+    return complete[-1] if complete else quarters[0]

@@ -1,0 +1,85 @@
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.permissions import check_can_produce_reports, get_board_pack_for_download
+from reports.forms import BoardPackForm
+from reports.models import BoardPack, PackIntegrityError
+from reports.services import board_pack_create, board_pack_html
+
+security_log = logging.getLogger("actionplan.security")
+
+
+@login_required
+@require_GET
+def pack_list(request):
+    check_can_produce_reports(request)
+    return render(request, "reports/pack_list.html", {"packs": BoardPack.objects.for_list()})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pack_new(request):
+    """Choose a plan and quarter; then preview the pack, or produce and keep the PDF."""
+    check_can_produce_reports(request)
+    today = timezone.localdate()
+    if request.method == "POST":
+        form = BoardPackForm(request.POST, today=today)
+        if form.is_valid():
+            plan, quarter = form.cleaned_data["plan"], form.cleaned_data["quarter"]
+            if "preview" in request.POST:
+                query = urlencode({"plan": plan.slug, "quarter": quarter.slug})
+                return redirect(f"{reverse('reports:pack-preview')}?{query}")
+            pack = board_pack_create(plan=plan, quarter=quarter, produced_by=request.user)
+            messages.success(
+                request,
+                f"Board pack for {pack.period} produced and kept ({pack.page_count} pages).",
+            )
+            return redirect("reports:pack-list")
+    else:
+        initial = request.GET or BoardPackForm.initial_for(today=today)
+        form = BoardPackForm(initial or None, today=today)
+    return render(request, "reports/pack_new.html", {"form": form})
+
+
+@never_cache
+@login_required
+@require_GET
+def pack_preview(request):
+    """The pack as a web page, from the same template as the PDF. Nothing is kept."""
+    check_can_produce_reports(request)
+    form = BoardPackForm(request.GET, today=timezone.localdate())
+    if not form.is_valid():
+        return render(request, "reports/pack_new.html", {"form": form}, status=400)
+    html = board_pack_html(
+        plan=form.cleaned_data["plan"],
+        quarter=form.cleaned_data["quarter"],
+        produced_by=request.user,
+        produced_at=timezone.now(),
+        preview=True,
+    )
+    return HttpResponse(html)
+
+
+@never_cache
+@login_required
+@require_GET
+def pack_download(request, pk):
+    """The kept PDF, byte for byte as produced."""
+    pack = get_board_pack_for_download(request, pk)
+    try:
+        content = pack.read_verified()
+    except PackIntegrityError:
+        security_log.error("Board pack %s: file does not match its SHA-256", pack.pk)
+        raise
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{pack.download_name}"'
+    return response
