@@ -139,6 +139,10 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
 
+# Where the accessibility statement tells people to report a problem: Board business support.
+# Falls back to the address the app sends from, which a deployment sets to a real mailbox.
+ACCESSIBILITY_CONTACT_EMAIL = env_str("ACCESSIBILITY_CONTACT_EMAIL", DEFAULT_FROM_EMAIL)
+
 # Shown in every Board pack page header and footer.
 PROTECTIVE_MARKING = env_str("PROTECTIVE_MARKING", "OFFICIAL-SENSITIVE")
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -9,6 +10,13 @@ from actionplan import exports
 from actionplan.forms import StatusUpdateForm
 from actionplan.models import Action, Plan
 from actionplan.services import StatusConflictError, status_update_create
+
+
+def accessibility_statement(request):
+    # Public: the footer links here from the sign-in page, and someone who cannot sign in must
+    # still be able to find out how to report that.
+    context = {"contact_email": settings.ACCESSIBILITY_CONTACT_EMAIL}
+    return render(request, "actionplan/accessibility.html", context)
 
 
 @login_required

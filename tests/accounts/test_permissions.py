@@ -31,6 +31,8 @@ def _expect(allowed: set, *, ok=200, denied=403):
 
 # url name -> (kwargs builder, {method: {persona: status}}, POST data builder or None)
 MATRIX = {
+    # Public, so that a person who cannot sign in can still read how to report it.
+    "accessibility": (lambda a: {}, {"GET": dict.fromkeys(PERSONAS, 200)}, None),
     "home": (lambda a: {}, {"GET": {**_expect(ALL, ok=302)}}, None),
     "actionplan:my-actions": (lambda a: {}, {"GET": _expect(ALL)}, None),
     "actionplan:plan-list": (lambda a: {}, {"GET": _expect(ALL)}, None),
