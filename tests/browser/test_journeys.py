@@ -1,0 +1,195 @@
+"""The journeys of issue 6, in a real browser, each ending with a screenshot of its final screen
+in test-artifacts/screenshots/ (and of every open page on failure, in .../failed/).
+
+Journeys 4 (a chair's dashboard) and 6 (a Board pack download) join when those features land.
+"""
+
+import pytest
+from django.urls import reverse
+
+from actionplan.models import Rag, StatusUpdate
+from tests.browser.conftest import expect, save_screenshot, sign_in
+
+pytestmark = pytest.mark.browser
+
+AMBER_COMMENTARY = (
+    "Protocol sign-off slipped a month: the police lead is on leave. Chair chasing, new date 12th."
+)
+
+
+def _update_url(action):
+    return reverse("actionplan:action-update", kwargs={"pk": action.pk})
+
+
+def _focused(page) -> dict:
+    return page.evaluate(
+        """() => {
+            const el = document.activeElement;
+            return {tag: el.tagName, type: el.type || "", name: el.name || "",
+                    value: el.value || "", text: el.textContent.trim().replace(/\\s+/g, " "),
+                    summary: el.matches("[data-error-summary]")};
+        }"""
+    )
+
+
+def test_1_owner_updates_an_action_to_amber(page, owner, target_action):
+    sign_in(page, owner)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="My actions").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("My actions")
+    page.get_by_role("link", name=f"Update action {target_action.reference}").click()
+    page.get_by_label("Amber").check()
+    page.get_by_label("Commentary").fill(AMBER_COMMENTARY)
+    page.get_by_role("button", name="Save status").click()
+
+    expect(page.get_by_role("status")).to_have_text(
+        f"Status of action {target_action.reference} saved."
+    )
+    newest = page.locator("ol.history > li").first
+    expect(newest).to_contain_text("Amber")
+    expect(newest).to_contain_text(AMBER_COMMENTARY)
+    expect(newest).to_contain_text(str(owner))
+    expect(page.locator("main > p .tag").first).to_have_text("Amber")  # the current status
+    save_screenshot(page, "journey-1-owner-updates-to-amber")
+    assert [(u.rag, u.author) for u in target_action.updates.all()] == [(Rag.AMBER, owner)]
+
+
+def test_2_red_without_commentary_is_refused_and_focus_goes_to_the_summary(
+    page, owner, target_action
+):
+    sign_in(page, owner)
+    page.goto(_update_url(target_action))
+    page.get_by_label("Red").check()
+    page.get_by_role("button", name="Save status").click()
+
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_be_visible()
+    expect(summary).to_contain_text("There is a problem")
+    expect(summary).to_contain_text("Enter a commentary")
+    expect(page.locator("#id_commentary-error")).to_contain_text("Enter a commentary")
+    commentary = page.get_by_label("Commentary")
+    expect(commentary).to_have_attribute("aria-invalid", "true")
+    expect(commentary).to_have_attribute(
+        "aria-describedby", "id_commentary_helptext id_commentary-error"
+    )
+    assert _focused(page)["summary"], "focus should move to the error summary"
+    expect(page.get_by_label("Red")).to_be_checked()  # the choice is kept
+    expect(page).to_have_title("Error: Update action 2.1.1 – Actionplan")
+
+    # The summary's link takes the person to the field, as in the GOV.UK pattern.
+    summary.get_by_role("link", name="Enter a commentary").click()
+    expect(commentary).to_be_focused()
+    save_screenshot(page, "journey-2-red-without-commentary")
+    assert StatusUpdate.objects.count() == 0
+    target_action.refresh_from_db()
+    assert (target_action.current_rag, target_action.version) == ("", 0)
+
+
+def test_3_second_editor_sees_the_conflict_and_keeps_their_text(
+    new_page, owner, chair, target_action
+):
+    first, second = new_page(), new_page()
+    sign_in(first, owner)
+    sign_in(second, chair)
+    first.goto(_update_url(target_action))
+    second.goto(_update_url(target_action))
+
+    first.get_by_label("Green").check()
+    first.get_by_label("Commentary").fill("Protocol agreed by all three agencies.")
+    first.get_by_role("button", name="Save status").click()
+    expect(first.get_by_role("status")).to_contain_text("saved")
+
+    their_text = "Chair's review: the protocol needs a named police lead before it goes live."
+    second.get_by_label("Amber").check()
+    second.get_by_label("Commentary").fill(their_text)
+    response_status = []
+    second.on(
+        "response",
+        lambda r: response_status.append(r.status) if r.request.method == "POST" else None,
+    )
+    second.get_by_role("button", name="Save status").click()
+
+    warning = second.get_by_role("alert")
+    expect(warning).to_contain_text(f"This action was updated by {owner} at")
+    expect(warning).to_contain_text("while you were editing")
+    expect(warning).to_contain_text("Protocol agreed by all three agencies.")
+    expect(second.get_by_label("Commentary")).to_have_value(their_text)
+    expect(second.get_by_label("Amber")).to_be_checked()
+    save_screenshot(second, "journey-3-edit-conflict")
+    assert response_status == [409]
+    assert [u.author for u in target_action.updates.all()] == [owner]
+
+
+@pytest.mark.parametrize("who", ["outsider", "other_chair"])
+def test_5_someone_without_access_gets_the_403_page_not_the_form(page, persona, target_action, who):
+    sign_in(page, persona(who))
+    response = page.goto(_update_url(target_action))
+    assert response.status == 403
+    expect(page.get_by_role("heading", level=1)).to_have_text("You do not have access to this page")
+    expect(page.locator("textarea, input[type=radio]")).to_have_count(0)
+    save_screenshot(page, f"journey-5-no-access-{who}")
+
+
+# Reads the focused element's look, then its look unfocused, and restores focus: a visible
+# indicator is an outline, a box shadow or a background that only focus gives.
+FOCUS_STYLE = """() => {
+    const el = document.activeElement;
+    const look = () => {
+        const s = getComputedStyle(el);
+        const outline = s.outlineStyle !== "none" && parseFloat(s.outlineWidth) > 0
+            && s.outlineColor !== "rgba(0, 0, 0, 0)";
+        return {outline: outline ? `${s.outlineWidth} ${s.outlineStyle} ${s.outlineColor}` : "",
+                shadow: s.boxShadow, background: s.backgroundColor};
+    };
+    const focused = look();
+    el.blur();
+    const unfocused = look();
+    el.focus();
+    const box = el.getBoundingClientRect();
+    const onScreen = box.width > 0 && box.height > 0 && box.bottom > 0 && box.right > 0
+        && box.top < innerHeight && box.left < innerWidth;
+    return {focused, unfocused, onScreen, describe: `${el.tagName} ${el.textContent.trim()}`};
+}"""
+
+
+def _assert_focus_visible(page):
+    result = page.evaluate(FOCUS_STYLE)
+    focused, unfocused = result["focused"], result["unfocused"]
+    assert result["onScreen"], f"focused element is off screen: {result['describe']}"
+    assert (
+        (focused["outline"] and focused["outline"] != unfocused["outline"])
+        or focused["shadow"] != unfocused["shadow"]
+        or focused["background"] != unfocused["background"]
+    ), f"no visible focus indicator on {result['describe']}: {focused}"
+
+
+def _tab_until(page, wanted, *, limit=60) -> int:
+    """Press Tab until `wanted(focused)` holds, checking focus is visible at every stop."""
+    for presses in range(1, limit + 1):
+        page.keyboard.press("Tab")
+        _assert_focus_visible(page)
+        if wanted(_focused(page)):
+            return presses
+    raise AssertionError(f"Tab never reached the element after {limit} presses")
+
+
+def test_7_keyboard_only_update_with_focus_always_visible(page, owner, target_action):
+    sign_in(page, owner)  # lands on My actions; from here on, only the keyboard
+    expect(page.get_by_role("heading", level=1)).to_have_text("My actions")
+    link_text = f"Update action {target_action.reference}"
+    _tab_until(page, lambda el: el["tag"] == "A" and el["text"] == link_text)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**{_update_url(target_action)}")
+
+    _tab_until(page, lambda el: el["type"] == "radio")
+    page.keyboard.press("Space")
+    chosen = _focused(page)["value"]
+    assert page.locator(f"input[name=rag][value={chosen}]").is_checked()
+    _tab_until(page, lambda el: el["name"] == "commentary", limit=1)
+    page.keyboard.type("Complete: every agency now flags missing episodes on first contact.")
+    _tab_until(page, lambda el: el["tag"] == "BUTTON" and el["text"] == "Save status")
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("status")).to_contain_text("saved")
+    expect(page.locator("ol.history > li").first).to_contain_text(Rag(chosen).label)
+    save_screenshot(page, "journey-7-keyboard-only")
+    assert target_action.updates.get().rag == chosen
