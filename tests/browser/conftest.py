@@ -41,8 +41,8 @@ AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 HOW_TO_INSTALL = (
-    "./run.sh test installs them (as root or with sudo: apt-get install chromium; with npm: "
-    "npm ci, for axe-core); by hand: apt-get install chromium && npm ci && "
+    "./run.sh test installs what is missing (as root or with sudo it runs apt-get install "
+    "chromium; with npm, npm ci for axe-core), or by hand: apt-get install chromium; npm ci; "
     ".venv/bin/python -m pip install '.[test]'"
 )
 
@@ -198,6 +198,40 @@ def save_screenshot(page, name: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=path, full_page=True)
     return path
+
+
+# Reads the focused element's look, then its look unfocused, and restores focus: a visible
+# indicator is an outline, a box shadow or a background that only focus gives.
+FOCUS_STYLE = """() => {
+    const el = document.activeElement;
+    const look = () => {
+        const s = getComputedStyle(el);
+        const outline = s.outlineStyle !== "none" && parseFloat(s.outlineWidth) > 0
+            && s.outlineColor !== "rgba(0, 0, 0, 0)";
+        return {outline: outline ? `${s.outlineWidth} ${s.outlineStyle} ${s.outlineColor}` : "",
+                shadow: s.boxShadow, background: s.backgroundColor};
+    };
+    const focused = look();
+    el.blur();
+    const unfocused = look();
+    el.focus();
+    const box = el.getBoundingClientRect();
+    const onScreen = box.width > 0 && box.height > 0 && box.bottom > 0 && box.right > 0
+        && box.top < innerHeight && box.left < innerWidth;
+    return {focused, unfocused, onScreen, describe: `${el.tagName} ${el.textContent.trim()}`};
+}"""
+
+
+def assert_focus_visible(page):
+    """The focused element is on screen and looks different because it has focus."""
+    result = page.evaluate(FOCUS_STYLE)
+    focused, unfocused = result["focused"], result["unfocused"]
+    assert result["onScreen"], f"focused element is off screen: {result['describe']}"
+    assert (
+        (focused["outline"] and focused["outline"] != unfocused["outline"])
+        or focused["shadow"] != unfocused["shadow"]
+        or focused["background"] != unfocused["background"]
+    ), f"no visible focus indicator on {result['describe']}: {focused}"
 
 
 def expect(*args, **kwargs):

@@ -2,8 +2,11 @@
 
 A new page is one line in SCREENS: its name, who looks at it (a persona fixture from
 tests/conftest.py, or None for someone not signed in), its URL, a text that proves the page is
-in the intended state, and optionally data to set up first (`arrange`) and what to do on the
-page to reach the state (`act`: submit a form, open the legend...).
+in the intended state, and optionally data to set up first (`arrange`), what to do on the
+page to reach the state (`act`: submit a form, open the legend...) and the window's width.
+
+Every page must also reflow: no sideways scrolling of the page, even 320 CSS pixels wide (what
+a 1280-pixel screen shows at 400% zoom, WCAG 1.4.10); wide tables scroll in their own box.
 """
 
 from collections.abc import Callable
@@ -31,6 +34,7 @@ class Screen:
     shows: str
     arrange: Callable[[SimpleNamespace], None] | None = None
     act: Callable[..., None] | None = None
+    width: int = 1280
 
 
 def url(name, **kwargs):
@@ -176,6 +180,17 @@ SCREENS = [
     Screen("password changed", "owner", url("password_change"), "has been changed",
            act=fill_and_submit("Change password", Old_password=PASSWORD,
                                New_password=NEW_PASSWORD, New_password_confirmation=NEW_PASSWORD)),
+    # 320 CSS pixels wide: a 1280-pixel screen at 400% zoom.
+    Screen("sign in: nothing entered, 320px", None, url("login"), "There is a problem",
+           act=fill_and_submit("Sign in"), width=320),
+    Screen("my actions, 320px", "owner", url("actionplan:my-actions"), "soonest due first",
+           width=320),
+    Screen("plan page, 320px", "board_member",
+           url("actionplan:plan-detail", slug="wscb-cse-2015-18"), "Priority 4", width=320),
+    Screen("action page: with history, 320px", "chair", action_url("actionplan:action-detail"),
+           "Sign-off slipped", arrange=add_history, width=320),
+    Screen("update form: errors, 320px", "owner", action_url("actionplan:action-update"),
+           "Enter a full web address", act=submit_every_error, width=320),
 ]  # fmt: skip
 
 
@@ -190,8 +205,10 @@ def test_page_has_no_axe_violations(
         screen.arrange(ctx)
     if screen.who:
         sign_in_quickly(page, persona(screen.who))
+    page.set_viewport_size({"width": screen.width, "height": 900})
     page.goto(screen.url(ctx))
     if screen.act:
         screen.act(page, ctx)
     expect(page.locator("body")).to_contain_text(screen.shows)
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth"), "scrolls sideways"
     check_axe(page, f"{screen.name} [{screen.who or 'not signed in'}]")

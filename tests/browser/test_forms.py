@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 
 from actionplan.models import RAG_DEFINITIONS, Rag
-from tests.browser.conftest import expect, password_reset_path, sign_in
+from tests.browser.conftest import assert_focus_visible, expect, password_reset_path, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -130,3 +130,19 @@ def test_skip_link_moves_focus_to_the_main_content(page, owner, sign_in_quickly)
         "rgba(0, 0, 0, 0)",
         "transparent",
     }
+
+
+def test_a_wide_table_scrolls_in_its_own_focusable_region_on_a_narrow_screen(
+    page, owner, sign_in_quickly
+):
+    sign_in_quickly(page, owner)
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto(reverse("actionplan:my-actions"))
+    region = page.get_by_role("region", name="Your actions, soonest due first")
+    region.focus()
+    assert_focus_visible(page)
+    page.keyboard.press("ArrowRight")
+    assert region.evaluate("box => box.scrollLeft") > 0
+    # Wide enough for the table, the box is no longer a Tab stop.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    expect(page.locator(".table-scroll")).not_to_have_attribute("tabindex", "0")

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from actionplan.models import Rag, StatusUpdate
-from tests.browser.conftest import expect, save_screenshot, sign_in
+from tests.browser.conftest import assert_focus_visible, expect, save_screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -129,44 +129,11 @@ def test_5_someone_without_access_gets_the_403_page_not_the_form(page, persona, 
     save_screenshot(page, f"journey-5-no-access-{who}")
 
 
-# Reads the focused element's look, then its look unfocused, and restores focus: a visible
-# indicator is an outline, a box shadow or a background that only focus gives.
-FOCUS_STYLE = """() => {
-    const el = document.activeElement;
-    const look = () => {
-        const s = getComputedStyle(el);
-        const outline = s.outlineStyle !== "none" && parseFloat(s.outlineWidth) > 0
-            && s.outlineColor !== "rgba(0, 0, 0, 0)";
-        return {outline: outline ? `${s.outlineWidth} ${s.outlineStyle} ${s.outlineColor}` : "",
-                shadow: s.boxShadow, background: s.backgroundColor};
-    };
-    const focused = look();
-    el.blur();
-    const unfocused = look();
-    el.focus();
-    const box = el.getBoundingClientRect();
-    const onScreen = box.width > 0 && box.height > 0 && box.bottom > 0 && box.right > 0
-        && box.top < innerHeight && box.left < innerWidth;
-    return {focused, unfocused, onScreen, describe: `${el.tagName} ${el.textContent.trim()}`};
-}"""
-
-
-def _assert_focus_visible(page):
-    result = page.evaluate(FOCUS_STYLE)
-    focused, unfocused = result["focused"], result["unfocused"]
-    assert result["onScreen"], f"focused element is off screen: {result['describe']}"
-    assert (
-        (focused["outline"] and focused["outline"] != unfocused["outline"])
-        or focused["shadow"] != unfocused["shadow"]
-        or focused["background"] != unfocused["background"]
-    ), f"no visible focus indicator on {result['describe']}: {focused}"
-
-
 def _tab_until(page, wanted, *, limit=60) -> int:
     """Press Tab until `wanted(focused)` holds, checking focus is visible at every stop."""
     for presses in range(1, limit + 1):
         page.keyboard.press("Tab")
-        _assert_focus_visible(page)
+        assert_focus_visible(page)
         if wanted(_focused(page)):
             return presses
     raise AssertionError(f"Tab never reached the element after {limit} presses")
