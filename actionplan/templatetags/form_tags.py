@@ -1,4 +1,4 @@
-from django import template
+from django import forms, template
 
 register = template.Library()
 
@@ -19,3 +19,14 @@ def widget(field, **attrs):
     if described_by:
         attrs["aria-describedby"] = " ".join(described_by)
     return field.as_widget(attrs=attrs)
+
+
+@register.simple_tag
+def error_text(field, error):
+    """Django's own "This field is required." names no field, which is no use in the error
+    summary (three identical links on the password change form): say "Enter <label>" instead.
+    Our own forms' messages are specific already and pass through unchanged."""
+    if str(error) == str(forms.Field.default_error_messages["required"]):
+        label = str(field.label)
+        return f"Enter {label[:1].lower()}{label[1:]}"
+    return error

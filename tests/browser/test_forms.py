@@ -96,7 +96,8 @@ def test_form_follows_the_govuk_patterns(page, persona, target_action, sign_in_q
             === Node.DOCUMENT_POSITION_FOLLOWING"""
     ), "the error summary should come before the heading"
     links = summary.get_by_role("link")
-    assert links.count() >= 1
+    texts = links.all_inner_texts()
+    assert texts and len(set(texts)) == len(texts), f"each error should name its field: {texts}"
     for index in range(links.count()):
         link = links.nth(index)
         target = page.locator(link.get_attribute("href"))
