@@ -40,6 +40,7 @@ AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 # Every WCAG 2.0, 2.1 and 2.2 level A and AA rule that axe has (it has no wcag22a rules).
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+VIEWPORT = {"width": 1280, "height": 900}
 HOW_TO_INSTALL = (
     "./run.sh test installs what is missing (as root or with sudo it runs apt-get install "
     "chromium; with npm, npm ci for axe-core), or by hand: apt-get install chromium; npm ci; "
@@ -90,33 +91,53 @@ def browser():
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-@pytest.fixture
-def new_page(browser, live_server, wscb_plan, request):
-    """Open a page in a new browser context: each context is a separate person (own cookies).
+@pytest.fixture(scope="session")
+def _page_pool(browser, live_server):
+    # A new browser context costs about a second of Chromium's CPU, most of the time of a page
+    # check; a reused one, cleared, costs almost nothing. So contexts live for the session.
+    pool = []
+    yield pool
+    for page in pool:
+        page.context.close()
 
-    If the test fails, every open page is saved to test-artifacts/screenshots/failed/.
+
+def _open_context(browser, base_url):
+    context = browser.new_context(
+        base_url=base_url, viewport=VIEWPORT, locale="en-GB", timezone_id="Europe/London"
+    )
+    context.set_default_timeout(10_000)
+    return context.new_page()
+
+
+@pytest.fixture
+def new_page(_page_pool, browser, live_server, wscb_plan, request):
+    """Open a page in a browser context of its own: each is a separate person (own cookies).
+
+    Contexts are reused from test to test with their cookies, routes and window size reset.
+    If the test fails, every page it used is saved to test-artifacts/screenshots/failed/, and
+    those contexts are thrown away rather than reused.
     """
-    contexts = []
+    used = []
 
     def open_page():
-        context = browser.new_context(
-            base_url=live_server.url,
-            viewport={"width": 1280, "height": 900},
-            locale="en-GB",
-            timezone_id="Europe/London",
-        )
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context.new_page()
+        if len(used) < len(_page_pool):
+            page = _page_pool[len(used)]
+        else:
+            page = _open_context(browser, live_server.url)
+            _page_pool.append(page)
+        page.context.clear_cookies()
+        page.unroute_all()
+        page.set_viewport_size(VIEWPORT)
+        used.append(page)
+        return page
 
     yield open_page
     report = request.node.stash.get(_CALL_REPORT, None)
     if report is not None and report.failed:
-        for number, context in enumerate(contexts, start=1):
-            for page in context.pages:
-                save_screenshot(page, f"failed/{_slug(request.node.name)}-{number}")
-    for context in contexts:
-        context.close()
+        for number, page in enumerate(used, start=1):
+            save_screenshot(page, f"failed/{_slug(request.node.name)}-{number}")
+            _page_pool.remove(page)
+            page.context.close()
 
 
 @pytest.fixture

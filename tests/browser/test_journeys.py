@@ -101,12 +101,9 @@ def test_3_second_editor_sees_the_conflict_and_keeps_their_text(
     their_text = "Chair's review: the protocol needs a named police lead before it goes live."
     second.get_by_label("Amber").check()
     second.get_by_label("Commentary").fill(their_text)
-    response_status = []
-    second.on(
-        "response",
-        lambda r: response_status.append(r.status) if r.request.method == "POST" else None,
-    )
-    second.get_by_role("button", name="Save status").click()
+    with second.expect_response(lambda r: r.request.method == "POST") as saving:
+        second.get_by_role("button", name="Save status").click()
+    assert saving.value.status == 409
 
     warning = second.get_by_role("alert")
     expect(warning).to_contain_text(f"This action was updated by {owner} at")
@@ -115,7 +112,6 @@ def test_3_second_editor_sees_the_conflict_and_keeps_their_text(
     expect(second.get_by_label("Commentary")).to_have_value(their_text)
     expect(second.get_by_label("Amber")).to_be_checked()
     save_screenshot(second, "journey-3-edit-conflict")
-    assert response_status == [409]
     assert [u.author for u in target_action.updates.all()] == [owner]
 
 
