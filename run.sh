@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's two commands:
 #   ./run.sh serve   set everything up, load the WSCB plan and demo users, serve on :8000
-#   ./run.sh test    set everything up and run the whole test suite (extra args go to pytest)
+#   ./run.sh test    set everything up and run the whole test suite (extra args go to pytest),
+#                    including the browser tests: it installs Chromium (apt) and axe-core (npm)
 # Set DATABASE_URL to use PostgreSQL instead of the default SQLite file under var/.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -67,6 +68,32 @@ setup_venv() {
   fi
 }
 
+setup_browser_tests() {
+  # tests/browser drive Debian's Chromium and inject axe-core (npm, pinned in package-lock.json).
+  # Installed when we can; without them those tests are skipped with a message saying how to
+  # install them (and fail under CI, which must run them).
+  if [ ! -x /usr/bin/chromium ]; then
+    if command -v apt-get >/dev/null && as_root true 2>/dev/null; then
+      apt_install chromium || echo "Could not install Chromium: browser tests will not run." >&2
+    else
+      echo "Browser tests need Chromium: apt-get install chromium (as root)." >&2
+    fi
+  fi
+  local stamp="node_modules/.installed-$(sha256sum package-lock.json | cut -c1-16)"
+  if [ ! -f "$stamp" ]; then
+    if command -v npm >/dev/null; then
+      say "Installing axe-core for the browser tests (npm ci)"
+      if npm ci --no-audit --no-fund --loglevel=error; then
+        touch "$stamp"
+      else
+        echo "npm ci failed: browser tests will not run." >&2
+      fi
+    else
+      echo "Browser tests need axe-core: install Node.js and npm, then run npm ci." >&2
+    fi
+  fi
+}
+
 manage() { "$VENV/bin/python" manage.py "$@"; }
 
 serve() {
@@ -83,6 +110,7 @@ serve() {
 
 run_tests() {
   setup_venv
+  setup_browser_tests
   say "Running the test suite on ${DATABASE_URL:-SQLite}"
   exec "$VENV/bin/python" -m pytest "$@"
 }

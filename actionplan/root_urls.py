@@ -19,5 +19,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("reports/", include("reports.urls")),
     path("", views.home, name="home"),
+    path("accessibility/", views.accessibility_statement, name="accessibility"),
     path("", include("actionplan.urls")),
 ]

@@ -164,6 +164,10 @@ STORAGES = {
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
 
+# Where the accessibility statement tells people to report a problem: Board business support.
+# Falls back to the address the app sends from, which a deployment sets to a real mailbox.
+ACCESSIBILITY_CONTACT_EMAIL = env_str("ACCESSIBILITY_CONTACT_EMAIL", DEFAULT_FROM_EMAIL)
+
 # Shown in every Board pack page header and footer.
 PROTECTIVE_MARKING = env_str("PROTECTIVE_MARKING", "OFFICIAL-SENSITIVE")
 

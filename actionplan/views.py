@@ -3,6 +3,7 @@ from datetime import date
 from functools import cached_property
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -32,6 +33,13 @@ from actionplan.tables import ActionTable
 AS_OF_KEYS = {"as_of", "quarter"}
 TABLE_KEYS = {"sort", "page"}
 DASHBOARD_EXPORTS = {"csv", "xlsx"}
+
+
+def accessibility_statement(request):
+    # Public: the footer links here from the sign-in page, and someone who cannot sign in must
+    # still be able to find out how to report that.
+    context = {"contact_email": settings.ACCESSIBILITY_CONTACT_EMAIL}
+    return render(request, "actionplan/accessibility.html", context)
 
 
 @login_required

@@ -1,11 +1,15 @@
 """Shared fixtures: the WSCB plan and small make_* helpers."""
 
+import json
 from datetime import date
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.core.management.color import no_style
+from django.db import connection, models, transaction
 
 from accounts.models import User
 from accounts.permissions import BOARD_MEMBER_GROUP, BUSINESS_SUPPORT_GROUP
@@ -23,6 +27,7 @@ from actionplan.models import (
 ROOT = Path(__file__).resolve().parent.parent
 WSCB_FIXTURE = ROOT / "fixtures" / "wscb_cse_action_plan.json"
 WSCB_SLUG = "wscb-cse-2015-18"
+PASSWORD = "correct-horse-battery"  # every make_user person's, unless given
 
 
 @pytest.fixture(autouse=True)
@@ -31,17 +36,46 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+# The WSCB plan's rows as loaded, by model: restoring them takes a few bulk inserts, where
+# loaddata resolves natural keys with about 1,200 queries (seconds, for each browser test).
+_wscb_rows: list[tuple[type[models.Model], list[dict]]] = []
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     # Load the WSCB plan once per run; each test's transaction then rolls back on top of it.
     with django_db_blocker.unblock():
         call_command("loaddata", str(WSCB_FIXTURE), verbosity=0)
+        _wscb_rows[:] = [(model, list(model._base_manager.values())) for model in _plan_models()]
+
+
+def _plan_models() -> list[type[models.Model]]:
+    """The fixture's models in its own (dependency) order, then their many-to-many tables."""
+    labels = dict.fromkeys(obj["model"] for obj in json.loads(WSCB_FIXTURE.read_text()))
+    plan_models = [apps.get_model(label) for label in labels]
+    through = [
+        field.remote_field.through
+        for model in plan_models
+        for field in model._meta.local_many_to_many
+        if field.remote_field.through._meta.auto_created
+    ]
+    return plan_models + through
+
+
+@transaction.atomic
+def _restore_wscb_plan():
+    for model, rows in _wscb_rows:
+        model._base_manager.bulk_create(model(**row) for row in rows)
+    sequences = connection.ops.sequence_reset_sql(no_style(), [model for model, _ in _wscb_rows])
+    with connection.cursor() as cursor:
+        for sql in sequences:
+            cursor.execute(sql)
 
 
 def ensure_wscb_plan() -> Plan:
     """The WSCB plan, loaded again if a live-server (transactional) test emptied the database."""
     if not Plan.objects.filter(slug=WSCB_SLUG).exists():
-        call_command("loaddata", str(WSCB_FIXTURE), verbosity=0)
+        _restore_wscb_plan()
     return Plan.objects.get(slug=WSCB_SLUG)
 
 
@@ -52,7 +86,7 @@ def wscb_plan(db):
 
 def make_user(**kwargs):
     kwargs.setdefault("username", f"user{User.objects.count() + 1}")
-    password = kwargs.pop("password", "correct-horse-battery")
+    password = kwargs.pop("password", PASSWORD)
     groups = kwargs.pop("groups", [])
     user = User.objects.create(**kwargs)
     user.set_password(password)

@@ -1,4 +1,4 @@
-from django import template
+from django import forms, template
 
 register = template.Library()
 
@@ -6,6 +6,9 @@ register = template.Library()
 @register.simple_tag
 def widget(field, **attrs):
     """Render a field's widget tied to its hint and error messages (GOV.UK pattern)."""
+    # Never autofocus (Django's sign-in and password-change forms ask for it): a screen-reader
+    # user would land in the middle of the page, past its heading, introduction and skip link.
+    attrs.setdefault("autofocus", False)
     described_by = []
     if field.help_text:
         described_by.append(f"{field.auto_id}_helptext")
@@ -16,3 +19,14 @@ def widget(field, **attrs):
     if described_by:
         attrs["aria-describedby"] = " ".join(described_by)
     return field.as_widget(attrs=attrs)
+
+
+@register.simple_tag
+def error_text(field, error):
+    """Django's own "This field is required." names no field, which is no use in the error
+    summary (three identical links on the password change form): say "Enter <label>" instead.
+    Our own forms' messages are specific already and pass through unchanged."""
+    if str(error) == str(forms.Field.default_error_messages["required"]):
+        label = str(field.label)
+        return f"Enter {label[:1].lower()}{label[1:]}"
+    return error

@@ -159,3 +159,11 @@ def test_others_cannot_use_the_admin(client, owner):
     client.force_login(owner)
     response = client.get(reverse("admin:actionplan_action_changelist"))
     assert response.status_code == 302
+
+
+def test_required_errors_name_their_field(client, db):
+    client.force_login(make_user(username="amy", password="a-long-password-1"))
+    html = client.post(reverse("password_change"), {}).content.decode()
+    assert "This field is required" not in html
+    for message in ["Enter old password", "Enter new password", "Enter new password confirmation"]:
+        assert html.count(message + "<") == 2  # in the error summary and beside the field

@@ -61,6 +61,8 @@ MATRIX = {
     "reports:pack-preview": (lambda o: {}, {"GET": _expect(MAY_REPORT)}, None, PACK_CHOICE),
     "reports:pack-download": (lambda o: {"pk": o.pack.pk}, {"GET": _expect(MAY_REPORT)}, None),
     "healthz": (lambda o: {}, {"GET": {**_expect(ALL), "anonymous": 200}}, None),
+    # Public, so that a person who cannot sign in can still read how to report it.
+    "accessibility": (lambda o: {}, {"GET": dict.fromkeys(PERSONAS, 200)}, None),
     "password_change": (lambda o: {}, {"GET": _expect(ALL)}, None),
     "home": (lambda o: {}, {"GET": {**_expect(ALL, ok=302)}}, None),
     "actionplan:my-actions": (lambda o: {}, {"GET": _expect(ALL)}, None),

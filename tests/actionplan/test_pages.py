@@ -28,12 +28,14 @@ def _sample_kwargs(name, pattern, plan):
     return {key: values[key] for key in pattern.pattern.regex.groupindex}
 
 
-# Pages anyone may open without signing in.
-PUBLIC = {"healthz"}
+# Public on purpose: the health check (for load balancers), and the accessibility statement:
+# the footer links to it from the sign-in page, and someone who cannot sign in must be able to
+# read how to report it (tested below and in the matrix).
+PUBLIC_URL_NAMES = {"healthz", "accessibility"}
 
 
 def test_every_page_requires_login(client, wscb_plan):
-    names = [(name, p) for name, p in _app_url_names() if name not in PUBLIC]
+    names = [(name, pattern) for name, pattern in _app_url_names() if name not in PUBLIC_URL_NAMES]
     assert len(names) >= 5
     for name, pattern in names:
         url = reverse(name, kwargs=_sample_kwargs(name, pattern, wscb_plan))
@@ -87,3 +89,17 @@ def test_login_page_renders_with_our_template(client, db):
     assert response.status_code == 200
     assert b"Skip to main content" in response.content
     assert b'<html lang="en-GB">' in response.content
+
+
+def test_accessibility_statement_is_public_and_linked_from_the_footer(client, settings, db):
+    settings.ACCESSIBILITY_CONTACT_EMAIL = "access@partnership.example"
+    login_page = client.get(reverse("login")).content.decode()
+    assert f'href="{reverse("accessibility")}"' in login_page
+    response = client.get(reverse("accessibility"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Accessibility statement for Actionplan" in html
+    assert 'href="mailto:access@partnership.example"' in html
+    for section in ["How we test this service", "Content that may not be accessible",
+                    "Reporting accessibility problems", "last reviewed on"]:  # fmt: skip
+        assert section in html

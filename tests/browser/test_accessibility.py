@@ -1,0 +1,246 @@
+"""axe-core on every page, in every state that matters, for each kind of person: 0 violations.
+
+A new page is one line in SCREENS: its name, who looks at it (a persona fixture from
+tests/conftest.py, or None for someone not signed in), its URL, a text that proves the page is
+in the intended state, and optionally data to set up first (`arrange`), what to do on the
+page to reach the state (`act`: submit a form, open the legend...) and the window's width.
+
+Every page must also reflow: no sideways scrolling of the page, even 320 CSS pixels wide (what
+a 1280-pixel screen shows at 400% zoom, WCAG 1.4.10); wide tables scroll in their own box.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import pytest
+from django.urls import reverse
+
+from actionplan.models import Plan, Rag
+from actionplan.services import status_update_create
+from tests.browser.conftest import ROOT, expect, password_reset_path
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+NEW_PASSWORD = "a-fresh-passphrase-42"
+
+
+@dataclass(frozen=True)
+class Screen:
+    name: str
+    who: str | None
+    url: Callable[[SimpleNamespace], str]
+    shows: str
+    arrange: Callable[[SimpleNamespace], None] | None = None
+    act: Callable[..., None] | None = None
+    width: int = 1280
+
+
+def url(name, **kwargs):
+    return lambda ctx: reverse(name, kwargs=kwargs or None)
+
+
+def action_url(name):
+    return lambda ctx: reverse(name, kwargs={"pk": ctx.action.pk})
+
+
+def reset_link(ctx):
+    return password_reset_path(ctx.person("owner"))
+
+
+def fill_and_submit(button, **fields_by_label):
+    def act(page, ctx):
+        for label, value in fields_by_label.items():
+            page.get_by_label(label.replace("_", " "), exact=True).fill(value)
+        page.get_by_role("button", name=button).click()
+
+    return act
+
+
+def lock_out_after_one_failure(ctx):
+    ctx.settings.AXES_FAILURE_LIMIT = 1  # the lockout itself is tested in tests/accounts
+
+
+def open_legend(page, ctx):
+    page.get_by_text("What the RAG statuses mean").click()
+
+
+def add_history(ctx):
+    chair = ctx.person("chair")
+    for rag, commentary, link in [
+        (Rag.GREEN, "Protocol drafted and agreed by the group.", ""),
+        (Rag.AMBER, "Sign-off slipped: police lead on leave.\nNew date agreed.", "https://intranet.example/minutes"),
+    ]:  # fmt: skip
+        ctx.action.refresh_from_db()
+        status_update_create(
+            action=ctx.action, author=chair, rag=rag, commentary=commentary,
+            evidence_url=link, expected_version=ctx.action.version,
+        )  # fmt: skip
+
+
+def update_through_the_form(page, ctx):
+    page.goto(reverse("actionplan:action-update", kwargs={"pk": ctx.action.pk}))
+    page.get_by_label("Green").check()
+    page.get_by_label("Commentary").fill("Flagging protocol live in all three agencies.")
+    page.get_by_role("button", name="Save status").click()
+
+
+def submit_every_error(page, ctx):
+    page.get_by_label("Evidence link (optional)").fill("not a link")
+    page.get_by_role("button", name="Save status").click()
+
+
+def save_after_someone_else(page, ctx):
+    page.get_by_label("Amber").check()
+    page.get_by_label("Commentary").fill("My text: the audit found gaps, a review is booked.")
+    add_history(ctx)
+    page.get_by_role("button", name="Save status").click()
+
+
+def show_server_error_page(page, ctx):
+    # 500.html is plain HTML that Django serves on a crash; serve it from the live server's
+    # origin so that its stylesheet loads exactly as in production.
+    body = (ROOT / "templates" / "500.html").read_text()
+    page.route("**/server-error", lambda route: route.fulfill(status=500, body=body))
+    page.goto("/server-error")
+
+
+def body_url(query=""):
+    return lambda ctx: (
+        reverse("actionplan:body-dashboard", kwargs={"pk": ctx.action.accountable_body_id}) + query
+    )
+
+
+def delete_plans(ctx):
+    Plan.objects.all().delete()
+
+
+SCREENS = [
+    # Signing in and passwords, not signed in.
+    Screen("sign in", None, url("login"), "Sign in to see"),
+    Screen("sign in: nothing entered", None, url("login"), "There is a problem",
+           act=fill_and_submit("Sign in")),
+    Screen("sign in: wrong password", None, url("login"), "There is a problem",
+           act=fill_and_submit("Sign in", Username="owner", Password="not-the-password")),
+    Screen("too many sign-in attempts", None, url("login"), "Too many sign-in attempts",
+           arrange=lock_out_after_one_failure,
+           act=fill_and_submit("Sign in", Username="owner", Password="not-the-password")),
+    Screen("reset password", None, url("password_reset"), "Enter the email address"),
+    Screen("reset password: invalid email", None, url("password_reset"), "There is a problem",
+           act=fill_and_submit("Send reset link", Email="not-an-address")),
+    Screen("reset password: check your email", None, url("password_reset"), "Check your email",
+           act=fill_and_submit("Send reset link", Email="owner@example.org")),
+    Screen("choose a new password", None, reset_link, "Choose a new password"),
+    Screen("choose a new password: errors", None, reset_link, "There is a problem",
+           act=fill_and_submit("Set password", New_password="short",
+                               New_password_confirmation="different")),
+    Screen("password reset complete", None, reset_link, "Your password has been reset",
+           act=fill_and_submit("Set password", New_password=NEW_PASSWORD,
+                               New_password_confirmation=NEW_PASSWORD)),
+    Screen("reset link expired", None, url("password_reset_confirm", uidb64="MQ", token="x-y"),
+           "This link has expired"),
+    Screen("accessibility statement", None, url("accessibility"), "How we test this service"),
+    Screen("server error (500)", None, url("login"), "problem with the service",
+           act=show_server_error_page),
+    # Signed in: each persona's view of the pages that exist.
+    Screen("accessibility statement", "owner", url("accessibility"), "How we test"),
+    Screen("my actions, legend open", "owner", url("actionplan:my-actions"), "Off track",
+           act=open_legend),
+    Screen("my actions", "other_owner", url("actionplan:my-actions"), "soonest due first"),
+    Screen("my actions: none owned", "outsider", url("actionplan:my-actions"),
+           "You do not own any actions yet"),
+    Screen("plans", "board_member", url("actionplan:plan-list"), "Worcestershire"),
+    Screen("plans: none yet", "business_support", url("actionplan:plan-list"),
+           "There are no plans yet", arrange=delete_plans),
+    Screen("plan page", "owner", url("actionplan:plan-detail", slug="wscb-cse-2015-18"),
+           "Priority 4"),
+    Screen("plan page, legend open", "chair",
+           url("actionplan:plan-detail", slug="wscb-cse-2015-18"), "Off track",
+           arrange=add_history, act=open_legend),
+    Screen("action page: not yet rated", "owner", action_url("actionplan:action-detail"),
+           "No status updates yet"),
+    Screen("action page: saved, with history", "owner", action_url("actionplan:action-detail"),
+           "saved", arrange=add_history, act=update_through_the_form),
+    Screen("action page: read only, with history", "board_member",
+           action_url("actionplan:action-detail"), "Sign-off slipped", arrange=add_history),
+    Screen("action page", "business_support", action_url("actionplan:action-detail"),
+           "Update the status"),
+    Screen("update form", "owner", action_url("actionplan:action-update"), "RAG status"),
+    Screen("update form", "chair", action_url("actionplan:action-update"), "Current status",
+           arrange=add_history),
+    Screen("update form: errors", "owner", action_url("actionplan:action-update"),
+           "Enter a full web address", act=submit_every_error),
+    Screen("update form: edit conflict", "owner", action_url("actionplan:action-update"),
+           "while you were editing", act=save_after_someone_else),
+    Screen("no access (403)", "outsider", action_url("actionplan:action-update"),
+           "You do not have access"),
+    Screen("no access (403)", "other_chair", action_url("actionplan:action-update"),
+           "You do not have access"),
+    Screen("page not found (404)", "owner", url("actionplan:action-detail", pk=10**9),
+           "Page not found"),
+    Screen("change password", "owner", url("password_change"), "Change your password"),
+    Screen("change password: errors", "owner", url("password_change"), "There is a problem",
+           act=fill_and_submit("Change password", Old_password="wrong", New_password="short",
+                               New_password_confirmation="different")),
+    Screen("password changed", "owner", url("password_change"), "has been changed",
+           act=fill_and_submit("Change password", Old_password=PASSWORD,
+                               New_password=NEW_PASSWORD, New_password_confirmation=NEW_PASSWORD)),
+    # Dashboards and the Board overview.
+    Screen("body dashboard", "chair", body_url(), "Headline figures", arrange=add_history),
+    Screen("body dashboard, as of a past date", "board_member", body_url("?as_of=2015-12-31"),
+           "31 December 2015"),
+    Screen("body dashboard, filtered", "chair", body_url("?rag=amber&rag=red&sort=-due_date"),
+           "Headline figures", arrange=add_history),
+    Screen("body dashboard: nothing matches", "owner", body_url("?q=zzzz-no-such-text"),
+           "No actions match"),
+    Screen("body dashboard: bad filter", "chair", body_url("?due_from=not-a-date"),
+           "There is a problem"),
+    Screen("board overview", "board_member", url("actionplan:overview"), "at a glance",
+           arrange=add_history),
+    Screen("board overview, as of a quarter", "outsider", url("actionplan:overview"),
+           "at a glance", act=lambda page, ctx: page.goto("/overview/?quarter=2015-Q3")),
+    # Board packs.
+    Screen("board packs: none yet", "business_support", url("reports:pack-list"),
+           "No Board packs have been produced yet"),
+    Screen("produce a board pack", "board_member", url("reports:pack-new"), "Produce a Board pack"),
+    Screen("board pack preview", "business_support",
+           lambda ctx: reverse("reports:pack-preview") + "?plan=wscb-cse-2015-18&quarter=2015-Q3",
+           "Board progress pack", arrange=add_history),
+    Screen("board packs: no access (403)", "owner", url("reports:pack-list"),
+           "You do not have access"),
+    # 320 CSS pixels wide: a 1280-pixel screen at 400% zoom.
+    Screen("body dashboard, 320px", "chair", body_url(), "Headline figures", width=320),
+    Screen("board overview, 320px", "board_member", url("actionplan:overview"), "at a glance",
+           width=320),
+    Screen("sign in: nothing entered, 320px", None, url("login"), "There is a problem",
+           act=fill_and_submit("Sign in"), width=320),
+    Screen("my actions, 320px", "owner", url("actionplan:my-actions"), "soonest due first",
+           width=320),
+    Screen("plan page, 320px", "board_member",
+           url("actionplan:plan-detail", slug="wscb-cse-2015-18"), "Priority 4", width=320),
+    Screen("action page: with history, 320px", "chair", action_url("actionplan:action-detail"),
+           "Sign-off slipped", arrange=add_history, width=320),
+    Screen("update form: errors, 320px", "owner", action_url("actionplan:action-update"),
+           "Enter a full web address", act=submit_every_error, width=320),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "screen", SCREENS, ids=[f"{s.name} [{s.who or 'anonymous'}]" for s in SCREENS]
+)
+def test_page_has_no_axe_violations(
+    page, persona, target_action, settings, sign_in_quickly, check_axe, screen
+):
+    ctx = SimpleNamespace(action=target_action, person=persona, settings=settings)
+    if screen.arrange:
+        screen.arrange(ctx)
+    if screen.who:
+        sign_in_quickly(page, persona(screen.who))
+    page.set_viewport_size({"width": screen.width, "height": 900})
+    page.goto(screen.url(ctx))
+    if screen.act:
+        screen.act(page, ctx)
+    expect(page.locator("body")).to_contain_text(screen.shows)
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth"), "scrolls sideways"
+    check_axe(page, f"{screen.name} [{screen.who or 'not signed in'}]")
