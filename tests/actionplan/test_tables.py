@@ -1,0 +1,66 @@
+"""The action table writes each row's cells once (ActionTable.rendered_rows): they must be the
+cells django-tables2's own row loop would give."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils.html import conditional_escape
+from django.utils.text import Truncator
+
+from actionplan.models import Action, Rag
+from actionplan.services import status_update_create
+from actionplan.tables import COMMENTARY_SNIPPET_CHARS, ActionTable, snippet
+from tests.conftest import make_action, make_body, make_role, make_user
+
+pytestmark = pytest.mark.django_db
+
+AS_OF = date(2015, 12, 31)
+
+
+def _rows_as_django_tables2_renders_them(table) -> list[str]:
+    rows = []
+    for row in table.paginated_rows:
+        cells = [conditional_escape(cell) for _, cell in row.items()]
+        rows.append(
+            f'<th scope="row">{cells[0]}</th>' + "".join(f"<td>{cell}</td>" for cell in cells[1:])
+        )
+    return rows
+
+
+@pytest.fixture
+def actions():
+    body = make_body()
+    author = make_user()
+    role = make_role(title="Lead <nurse>")
+    updated = make_action(
+        accountable_body=body,
+        owners=[role, make_role()],
+        due_date=date(2015, 11, 30),
+        description='<script>alert("x")</script> ' + "long words " * 10,
+    )
+    status_update_create(
+        action=updated,
+        author=author,
+        rag=Rag.RED,
+        commentary="Off track: " + "the venue fell through & partners regrouped. " * 4,
+        expected_version=0,
+        created_at=datetime(2015, 12, 1, 10, tzinfo=ZoneInfo("Europe/London")),
+    )
+    make_action(objective=updated.objective, accountable_body=body, due_date=date(2016, 3, 31))
+    return Action.objects.filter(accountable_body=body).for_dashboard(as_of=AS_OF)
+
+
+@pytest.mark.parametrize("exclude", [(), ("accountable_body",)])
+def test_rendered_rows_are_the_cells_django_tables2_renders(actions, exclude):
+    table = ActionTable(actions, caption="Actions", exclude=exclude, as_of_query="?as_of=x")
+    expected = _rows_as_django_tables2_renders_them(table)
+    assert [str(row) for row in table.rendered_rows()] == expected
+    assert "&lt;script&gt;" in expected[0] and "Lead &lt;nurse&gt;" in expected[0]
+    assert "<td>—</td>" in expected[1]  # never updated: no last update, no commentary
+
+
+@pytest.mark.parametrize("length", [0, 1, 99, 100, 101, 250])
+def test_commentary_snippet_cuts_as_truncator_does(length):
+    text = ("Partners met & agreed the next step. " * 10)[:length]
+    assert snippet(text) == Truncator(text).chars(COMMENTARY_SNIPPET_CHARS)
