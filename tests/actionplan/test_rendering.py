@@ -1,13 +1,16 @@
-"""The action table writes each row's cells once (ActionTable.rendered_rows): they must be the
-cells django-tables2's own row loop would give."""
+"""What the app writes in Python for speed must be what the libraries' templates write: the
+action table's cells (ActionTable.rendered_rows) and the filters' select options."""
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django import forms
 from django.utils.html import conditional_escape
 from django.utils.text import Truncator
 
+from actionplan.filters import QuickSelect
 from actionplan.models import Action, Rag
 from actionplan.services import status_update_create
 from actionplan.tables import COMMENTARY_SNIPPET_CHARS, ActionTable, snippet
@@ -64,3 +67,15 @@ def test_rendered_rows_are_the_cells_django_tables2_renders(actions, exclude):
 def test_commentary_snippet_cuts_as_truncator_does(length):
     text = ("Partners met & agreed the next step. " * 10)[:length]
     assert snippet(text) == Truncator(text).chars(COMMENTARY_SNIPPET_CHARS)
+
+
+@pytest.mark.parametrize("value", [None, "", "2", ["2"], "9"])
+def test_quick_select_writes_what_djangos_select_writes(value):
+    choices = [("", "Any <owner>"), (1, "Nurse & lead"), (2, "Chair"), ("2", "Chair again")]
+    attrs = {"id": "id_owner", "aria-describedby": "id_owner-error", "required": True}
+
+    def html(widget_class):
+        widget = widget_class(choices=choices)
+        return re.sub(r">\s+<", "><", widget.render("owner", value, attrs=attrs))
+
+    assert html(QuickSelect) == html(forms.Select)
