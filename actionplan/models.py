@@ -549,8 +549,14 @@ class StatusUpdate(models.Model):
             ),
         ]
         indexes = [
-            # The "as of" subquery: the latest update of an action before a date.
-            models.Index(fields=["action", "-created_at"], name="actionplan_update_action_time"),
+            # The "as of" subqueries (ActionQuerySet.with_status_as_of): an action's latest
+            # update before a date, in their order (newest, then highest id), with the RAG in
+            # the index so that rag_as_of is read from the index alone.
+            models.Index(
+                fields=["action", "-created_at", "-id", "rag"], name="actionplan_update_as_of"
+            ),
+            # The quarter picker's range (dashboards.plan_quarters): the latest update of all.
+            models.Index(fields=["created_at"], name="actionplan_update_time"),
         ]
 
     def __str__(self):
