@@ -10,6 +10,7 @@ what django-tables2's own row loop would show, without its per-cell overhead.
 
 import unicodedata
 
+from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
 from django.urls import reverse
 from django.utils import timezone
@@ -62,6 +63,14 @@ def snippet(text: str, limit: int = COMMENTARY_SNIPPET_CHARS) -> str:
 
 def _short_date(day) -> str:
     return f"{day.day} {day:%b %Y}"
+
+
+class CountedPaginator(Paginator):
+    """A paginator told how many rows there are, for rows another query has counted."""
+
+    def __init__(self, object_list, per_page, *, count: int, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.count = count  # instead of the cached property's COUNT query
 
 
 class RecordColumn(tables.Column):
