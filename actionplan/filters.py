@@ -10,10 +10,9 @@ from datetime import date
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 
 from actionplan.dashboards import RAG_KEYS, not_updated_since_q, overdue_q
+from actionplan.forms import QuickSelect
 from actionplan.models import (
     Action,
     ActionOwner,
@@ -35,45 +34,6 @@ def _date_widget():
 
 def _date_errors(what: str) -> dict[str, str]:
     return {"invalid": f"{what} must be a real date, for example 31/12/2015 or 2015-12-31."}
-
-
-class QuickSelect(forms.Select):
-    """Django's Select, same markup, with its options written in Python rather than through
-    a template each: a filter listing hundreds of objectives or owner roles then costs a
-    millisecond or two, not tens (bench/columns.py). Flat choices only (no groups)."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        context = forms.Widget.get_context(self, name, value, attrs)["widget"]
-        options = format_html_join(
-            "", '<option value="{}"{}>{}</option>', _options(self.choices, context["value"])
-        )
-        return format_html('<select name="{}"{}>{}</select>', name, _attrs(context), options)
-
-
-def _attrs(context):
-    """The widget's attributes in their order, as django/forms/widgets/attrs.html writes them."""
-    return format_html_join(
-        "",
-        " {}{}",
-        (
-            (name, "" if value is True else format_html('="{}"', value))
-            for name, value in context["attrs"].items()
-            if value is not False and value is not None
-        ),
-    )
-
-
-def _options(choices, values):
-    """(value, selected attribute, label) of each option. Iterates the choices once (a
-    model choice field's query); only the first option with a chosen value is selected, as
-    in Django's ChoiceWidget."""
-    selected = mark_safe(" selected")
-    found = False
-    for value, label in choices:
-        value = "" if value is None else str(value)
-        is_selected = not found and value in values
-        found |= is_selected
-        yield value, selected if is_selected else "", label
 
 
 class ActionFilterForm(forms.Form):

@@ -10,7 +10,7 @@ from django import forms
 from django.utils.html import conditional_escape
 from django.utils.text import Truncator
 
-from actionplan.filters import QuickSelect
+from actionplan.forms import QuickSelect
 from actionplan.models import Action, Rag
 from actionplan.services import status_update_create
 from actionplan.tables import COMMENTARY_SNIPPET_CHARS, ActionTable, snippet
@@ -69,9 +69,13 @@ def test_commentary_snippet_cuts_as_truncator_does(length):
     assert snippet(text) == Truncator(text).chars(COMMENTARY_SNIPPET_CHARS)
 
 
-@pytest.mark.parametrize("value", [None, "", "2", ["2"], "9"])
-def test_quick_select_writes_what_djangos_select_writes(value):
-    choices = [("", "Any <owner>"), (1, "Nurse & lead"), (2, "Chair"), ("2", "Chair again")]
+FLAT = [("", "Any <owner>"), (1, "Nurse & lead"), (2, "Chair"), ("2", "Chair again")]
+GROUPED = [("", "Choose a quarter"), ("2015/16", [("2015-Q4", "Q4"), ("2", "Q3 & more")]), (2, "2")]
+
+
+@pytest.mark.parametrize("choices", [FLAT, GROUPED])
+@pytest.mark.parametrize("value", [None, "", "2", ["2"], "2015-Q4", "9"])
+def test_quick_select_writes_what_djangos_select_writes(choices, value):
     attrs = {"id": "id_owner", "aria-describedby": "id_owner-error", "required": True}
 
     def html(widget_class):
