@@ -299,7 +299,8 @@ def body_export(request, pk, fmt):
         # Never export something other than what was asked for: show the errors instead.
         url = reverse("actionplan:body-dashboard", kwargs={"pk": body.pk})
         return redirect(f"{url}?{request.GET.urlencode()}")
-    rows = filterset.qs.prefetch_related("measures").order_by("plan", "sort_key")
+    rows = filterset.qs.select_related("objective__priority").prefetch_related("measures")
+    rows = rows.order_by("plan", "sort_key")
     response = HttpResponse(exports.render(rows, fmt), content_type=exports.CONTENT_TYPES[fmt])
     filename = f"{slugify(body.name)}-as-of-{as_of.day.isoformat()}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
