@@ -1,9 +1,10 @@
 from datetime import date
 
 from django import forms
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from actionplan import markup
 from actionplan.models import RAG_DEFINITIONS, Rag
 from actionplan.quarters import Quarter
 from actionplan.services import MIN_CONCERN_COMMENTARY, commentary_errors
@@ -23,19 +24,17 @@ class QuickSelect(forms.Select):
     def render(self, name, value, attrs=None, renderer=None):
         context = forms.Widget.get_context(self, name, value, attrs)["widget"]
         options = _options(self.choices, set(context["value"]))
-        return format_html('<select name="{}"{}>{}</select>', name, _attrs(context), options)
+        return markup.format_html(
+            '<select name="{}"{}>{}</select>', name, mark_safe(_attrs(context)), options
+        )
 
 
-def _attrs(context):
+def _attrs(context) -> str:
     """The widget's attributes in their order, as django/forms/widgets/attrs.html writes them."""
-    return format_html_join(
-        "",
-        " {}{}",
-        (
-            (name, "" if value is True else format_html('="{}"', value))
-            for name, value in context["attrs"].items()
-            if value is not False and value is not None
-        ),
+    return "".join(
+        " " + markup.escape(name) if value is True else markup.format_html(' {}="{}"', name, value)
+        for name, value in context["attrs"].items()
+        if value is not False and value is not None
     )
 
 
@@ -47,13 +46,13 @@ def _options(choices, values: set[str]):
     for value, label in choices:
         grouped = isinstance(label, (list, tuple))
         if grouped:
-            html.append(format_html('<optgroup label="{}">', value))
+            html.append(markup.format_html('<optgroup label="{}">', value))
         for option_value, option_label in label if grouped else [(value, label)]:
             option_value = "" if option_value is None else str(option_value)
             selected = not found and option_value in values
             found |= selected
             html.append(
-                format_html(
+                markup.format_html(
                     '<option value="{}"{}>{}</option>',
                     option_value,
                     _SELECTED if selected else "",
@@ -61,7 +60,7 @@ def _options(choices, values: set[str]):
                 )
             )
         if grouped:
-            html.append(mark_safe("</optgroup>"))
+            html.append("</optgroup>")
     return mark_safe("".join(html))
 
 

@@ -1,6 +1,7 @@
 """The dashboards' action table. Rows come from ActionQuerySet.for_dashboard(as_of=...):
 every cell reads a joined, prefetched or annotated value, and renders with format_html
-rather than a template per cell, so a page costs the same whatever its length.
+(actionplan.markup's) rather than a template per cell, so a page costs the same whatever its
+length.
 
 Cells are cheap by construction (bench/columns.py measures what each kind of column costs):
 every column is a RecordColumn whose cell is the table's render_<name>(record), and the
@@ -9,15 +10,17 @@ what django-tables2's own row loop would show, without its per-cell overhead.
 """
 
 import unicodedata
+from functools import cached_property
 
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django_tables2 import tables
 
+from actionplan import markup
 from actionplan.dashboards import RAG_KEYS, rag_definition, rag_label
 from actionplan.models import NOT_RATED, Rag
 
@@ -130,38 +133,50 @@ class ActionTable(tables.Table):
             record = row.record
             yield mark_safe(
                 "".join(
-                    f"{start}{conditional_escape(render(record))}{end}"
-                    for start, render, end in cells
+                    f"{start}{markup.escape(render(record))}{end}" for start, render, end in cells
                 )
             )
 
+    @cached_property
+    def _action_url(self) -> tuple[str, str]:
+        # An action's URL either side of its pk: reverse() once, not for every row (it cost
+        # more than all the rest of the row's cells).
+        marker = "987654321"
+        before, after = reverse("actionplan:action-detail", args=[marker]).split(marker)
+        return before, after
+
     def render_ref(self, record):
-        return format_html('<a href="{}">{}</a>', record.get_absolute_url(), record.reference)
+        before, after = self._action_url
+        return markup.format_html(
+            '<a href="{}{}{}">{}</a>', before, record.pk, after, record.reference
+        )
 
     def render_action(self, record):
-        return conditional_escape(record.short_description)
+        return record.short_description
 
     def render_accountable_body(self, record):
         body_id = record.accountable_body_id
         if body_id not in self._body_links:
             url = reverse("actionplan:body-dashboard", kwargs={"pk": body_id})
-            self._body_links[body_id] = format_html(
+            self._body_links[body_id] = markup.format_html(
                 '<a href="{}{}">{}</a>', url, self.as_of_query, record.accountable_body.name
             )
         return self._body_links[body_id]
 
     def render_owners(self, record):
-        return format_html_join(
-            "",
-            '<span class="owner">{} <span class="muted">({})</span></span>',
-            (
-                (role.title, role.agency.short_name or role.agency.name)
+        return mark_safe(
+            "".join(
+                markup.format_html(
+                    '<span class="owner">{} <span class="muted">({})</span></span>',
+                    role.title,
+                    role.agency.short_name or role.agency.name,
+                )
                 for role in record.owner_roles()
-            ),
+            )
         )
 
     def render_due_date(self, record):
-        return format_html('<span class="nowrap">{}</span>', _short_date(record.due_date))
+        return markup.format_html('<span class="nowrap">{}</span>', _short_date(record.due_date))
 
     def render_rag(self, record):
         return rag_html(record.rag_as_of)
@@ -175,10 +190,10 @@ class ActionTable(tables.Table):
         if record.update_at_as_of is None:
             return NO_UPDATE
         day = timezone.localtime(record.update_at_as_of).date()
-        return format_html('<span class="nowrap">{}</span>', _short_date(day))
+        return markup.format_html('<span class="nowrap">{}</span>', _short_date(day))
 
     def render_commentary(self, record):
-        return conditional_escape(snippet(record.commentary_as_of or ""))
+        return snippet(record.commentary_as_of or "")
 
     def render_overdue(self, record):
         return OVERDUE_TAG if record.overdue_as_of else NOT_OVERDUE

@@ -1,5 +1,5 @@
-"""What the app writes in Python for speed must be what the libraries' templates write: the
-action table's cells (ActionTable.rendered_rows) and the filters' select options."""
+"""What the app writes in Python for speed must be what the libraries write: the action
+table's cells (ActionTable.rendered_rows), select options and actionplan.markup."""
 
 import re
 from datetime import date, datetime
@@ -7,9 +7,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django import forms
-from django.utils.html import conditional_escape
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy
 
+from actionplan import markup
 from actionplan.forms import QuickSelect
 from actionplan.models import Action, Rag
 from actionplan.services import status_update_create
@@ -61,6 +64,8 @@ def test_rendered_rows_are_the_cells_django_tables2_renders(actions, exclude):
     assert [str(row) for row in table.rendered_rows()] == expected
     assert "&lt;script&gt;" in expected[0] and "Lead &lt;nurse&gt;" in expected[0]
     assert "<td>—</td>" in expected[1]  # never updated: no last update, no commentary
+    for record, row in zip(table.paginated_rows, expected, strict=True):
+        assert f'<a href="{record.record.get_absolute_url()}">' in row
 
 
 @pytest.mark.parametrize("length", [0, 1, 99, 100, 101, 250])
@@ -83,3 +88,12 @@ def test_quick_select_writes_what_djangos_select_writes(choices, value):
         return re.sub(r">\s+<", "><", widget.render("owner", value, attrs=attrs))
 
     assert html(QuickSelect) == html(forms.Select)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['<b title="x">Tom & Jerry\'s</b>', mark_safe("<b>bold</b>"), 42, None, gettext_lazy("Red")],
+)
+def test_markup_format_html_is_djangos(value):
+    template = '<span title="{}">{}</span>'
+    assert markup.format_html(template, value, value) == format_html(template, value, value)
