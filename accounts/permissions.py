@@ -68,7 +68,8 @@ def chairs_body(user, body_id: int) -> bool:
 def can_update_action(user, action: Action) -> bool:
     """Owners (by role), chairs of the accountable body, and business support.
 
-    Reads action.owner_links: prefetch them (Action.objects.for_list()) when asking in a list.
+    Reads the action's owner links: prefetch them (Action.objects.for_list()) when asking in a
+    list.
     """
     if not (user.is_authenticated and user.is_active):
         return False
@@ -77,7 +78,7 @@ def can_update_action(user, action: Action) -> bool:
     if action.accountable_body_id in chaired_body_ids(user):
         return True
     roles = held_role_ids(user)
-    return any(link.role_id in roles for link in action.owner_links.all())
+    return any(link.role_id in roles for link in action.owner_link_list())
 
 
 def can_manage_plan(user) -> bool:

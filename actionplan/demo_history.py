@@ -117,7 +117,7 @@ def _commentary(rng: random.Random, rag: str, action: Action, day: date) -> str:
 
 def _author(action: Action, people: list, fallback):
     """A demo person who may update the action: an owner, else a chair, else support."""
-    role_ids = {link.role_id for link in action.owner_links.all()}
+    role_ids = {link.role_id for link in action.owner_link_list()}
     for person in people:
         if role_ids & {role.pk for role in person.roles.all()}:
             return person

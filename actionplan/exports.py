@@ -58,8 +58,8 @@ def _status(action) -> tuple[str, datetime | None, str]:
 
 def action_row(action) -> dict[str, str]:
     """One export row. Reads the objective, priority, body, owners and measures: use
-    Action.objects.for_export() (or for_dashboard() with measures prefetched) so that a
-    whole plan costs a fixed number of queries."""
+    Action.objects.for_export() (or for_dashboard() with the objective and priority joined
+    and measures prefetched) so that a whole plan costs a fixed number of queries."""
     objective = action.objective
     rag, updated_at, commentary = _status(action)
     return {

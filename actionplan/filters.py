@@ -12,6 +12,7 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 
 from actionplan.dashboards import RAG_KEYS, not_updated_since_q, overdue_q
+from actionplan.forms import QuickSelect
 from actionplan.models import (
     Action,
     ActionOwner,
@@ -56,9 +57,13 @@ class ActionFilter(django_filters.FilterSet):
         queryset=Priority.objects.none(),
         label="Priority",
         empty_label="Any priority",
+        widget=QuickSelect,
     )
     objective = django_filters.ModelChoiceFilter(
-        queryset=Objective.objects.none(), label="Objective", empty_label="Any objective"
+        queryset=Objective.objects.none(),
+        label="Objective",
+        empty_label="Any objective",
+        widget=QuickSelect,
     )
     rag = django_filters.MultipleChoiceFilter(
         choices=[(key, rag_html(key)) for key in RAG_KEYS],
@@ -73,18 +78,21 @@ class ActionFilter(django_filters.FilterSet):
         method="filter_owner",
         label="Owner role",
         empty_label="Any owner",
+        widget=QuickSelect,
     )
     agency = django_filters.ModelChoiceFilter(
         queryset=Agency.objects.none(),
         method="filter_agency",
         label="Owner's agency",
         empty_label="Any agency",
+        widget=QuickSelect,
     )
     overdue = django_filters.ChoiceFilter(
         choices=[("yes", "Overdue"), ("no", "Not overdue")],
         method="filter_overdue",
         label="Overdue",
         empty_label="Overdue or not",
+        widget=QuickSelect,
         help_text="Past the due date and not complete (not Blue) on the date.",
     )
     due_from = django_filters.DateFilter(
@@ -125,7 +133,7 @@ class ActionFilter(django_filters.FilterSet):
         )
         self.filters["objective"].queryset = Objective.objects.filter(
             pk__in=actions.values("objective_id")
-        ).select_related("priority")
+        )
         self.filters["owner"].queryset = OwnerRole.objects.filter(
             pk__in=owners.values("role_id")
         ).select_related("agency")

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
+from django_tables2 import RequestConfig, SingleTableMixin
 
 from accounts.permissions import (
     can_update_action,
@@ -27,12 +27,14 @@ from actionplan.forms import AsOfForm, StatusUpdateForm
 from actionplan.models import AccountableBody, Action, Plan, Priority
 from actionplan.quarters import Quarter
 from actionplan.services import StatusConflictError, status_update_create
-from actionplan.tables import ActionTable
+from actionplan.tables import ActionTable, CountedPaginator
 
 # Query-string keys that are not filters: kept or dropped separately when links are built.
 AS_OF_KEYS = {"as_of", "quarter"}
 TABLE_KEYS = {"sort", "page"}
 DASHBOARD_EXPORTS = {"csv", "xlsx"}
+# The overview pages its overdue actions: a large partnership can have thousands.
+OVERDUE_PAGE_SIZE = 50
 
 
 def accessibility_statement(request):
@@ -233,9 +235,15 @@ class BodyDashboardView(LoginRequiredMixin, SingleTableMixin, FilterView):
     def as_of(self) -> AsOf:
         return _as_of(self.request)
 
-    def get_queryset(self):
+    @cached_property
+    def actions(self):
+        """The body's actions as of the date, built once: the filters, the table and the
+        figures each take their own clone."""
         actions = Action.objects.filter(accountable_body=self.body)
         return actions.for_dashboard(as_of=self.as_of.day)
+
+    def get_queryset(self):
+        return self.actions
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
@@ -299,7 +307,8 @@ def body_export(request, pk, fmt):
         # Never export something other than what was asked for: show the errors instead.
         url = reverse("actionplan:body-dashboard", kwargs={"pk": body.pk})
         return redirect(f"{url}?{request.GET.urlencode()}")
-    rows = filterset.qs.prefetch_related("measures").order_by("plan", "sort_key")
+    rows = filterset.qs.select_related("objective__priority").prefetch_related("measures")
+    rows = rows.order_by("plan", "sort_key")
     response = HttpResponse(exports.render(rows, fmt), content_type=exports.CONTENT_TYPES[fmt])
     filename = f"{slugify(body.name)}-as-of-{as_of.day.isoformat()}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -317,7 +326,7 @@ def my_dashboard(request):
 @login_required
 def overview(request):
     """The Board's view of the whole plan as of a date: RAG by priority and by body, and
-    every overdue action."""
+    every overdue action (a page at a time)."""
     as_of = _as_of(request)
     actions = Action.objects.for_dashboard(as_of=as_of.day)
     priorities = Priority.objects.select_related("plan").order_by("plan__title", "number")
@@ -332,11 +341,15 @@ def overview(request):
         caption_id="overdue-caption",
         as_of_query=as_of.query,
     )
+    total = dashboards.totals(by_priority)
+    # The breakdown has counted the overdue actions already: no COUNT query for the pages.
+    paginate = {"per_page": OVERDUE_PAGE_SIZE, "paginator_class": CountedPaginator}
+    RequestConfig(request, paginate=paginate | {"count": total.overdue}).configure(overdue_table)
     context = {
         "as_of": as_of,
         "by_priority": by_priority,
         "by_body": by_body,
-        "total": dashboards.totals(by_priority),
+        "total": total,
         "rag_columns": [(key, dashboards.rag_label(key)) for key in dashboards.RAG_KEYS],
         "overdue_table": overdue_table,
         "as_of_query": as_of.query,

@@ -7,60 +7,59 @@
 
 Runs in-process with Django's test client and production settings (DEBUG off, cached
 templates, persistent connections, WhiteNoise manifest), in a database of its own that it
-creates and drops. Prints one table: per size and path, median / min / max milliseconds over
-repeated runs, SQL queries and bytes, and each heavy path's ratio to the admin and to the floor.
+creates and drops (on PostgreSQL it runs VACUUM ANALYZE after building, as autovacuum would).
+The paths run in rounds, one run of each per round, so that load from elsewhere on the machine
+falls on all of them alike. Prints one table: per size and path, median / min / max
+milliseconds, SQL queries and bytes, and each heavy path's ratio to the admin and to the floor
+(the median of its per-round ratios).
 """
 
 import argparse
-import logging
 import os
-import secrets
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-_WORKDIR = Path(tempfile.mkdtemp(prefix="actionplan-bench-"))
-os.environ.update(
-    DEBUG="false",
-    SECRET_KEY=secrets.token_urlsafe(50),
-    ALLOWED_HOSTS="testserver",
-    STATIC_ROOT=str(_WORKDIR / "static"),
-    MEDIA_ROOT=str(_WORKDIR / "media"),
-    SECURE_SSL_REDIRECT="false",
-    DJANGO_SETTINGS_MODULE="actionplan.settings",
-)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench import environment  # noqa: E402
+
+environment.setup()
 
 import django  # noqa: E402
-
-django.setup()
-
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench import paths, synthetic  # noqa: E402
 
 SIZES = {"wscb": 42, "1k": 1_000, "10k": 10_000}
+ROOT = environment.ROOT
 
 
-def measure(fn, repeats: int) -> dict:
-    fn()  # warm: templates compiled, connection open, caches filled
-    times, queries, size = [], 0, 0
-    for _ in range(repeats):
-        with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
-            size = fn()
-            times.append((time.perf_counter() - started) * 1000)
-        queries = len(captured)
-    return {
-        "median": statistics.median(times), "min": min(times), "max": max(times),
-        "queries": queries, "bytes": size,
-    }  # fmt: skip
+def timed(fn) -> tuple[float, int, int]:
+    """(milliseconds, SQL queries, bytes) of one run."""
+    with CaptureQueriesContext(connection) as captured:
+        started = time.perf_counter()
+        size = fn()
+        elapsed = (time.perf_counter() - started) * 1000
+    return elapsed, len(captured), size
+
+
+def measure(calls: dict, repeats: dict) -> dict:
+    """Run the paths in rounds, one run of each per round, so that whatever else the machine
+    is doing falls on all of them alike; each path stops once it has its repeats. Returns
+    each path's times, query count and bytes."""
+    runs = {name: {"times": [], "queries": 0, "bytes": 0} for name in calls}
+    for fn in calls.values():
+        fn()  # warm: templates compiled, connection open, caches filled
+    for round_number in range(max(repeats.values())):
+        for name, fn in calls.items():
+            if round_number < repeats[name]:
+                elapsed, runs[name]["queries"], runs[name]["bytes"] = timed(fn)
+                runs[name]["times"].append(elapsed)
+    return runs
 
 
 def build(size_name: str) -> dict:
@@ -77,17 +76,25 @@ def run(sizes, repeats_for) -> list[tuple]:
     for size_name in sizes:
         started = time.perf_counter()
         world = build(size_name)
+        environment.analyze(connection)
         print(f"# built {size_name}: {world['actions']} actions in "
               f"{time.perf_counter() - started:.1f} s", flush=True)  # fmt: skip
-        client = Client()
-        for name, fn in paths.PATHS.items():
-            result = paths.run_path(fn, client, world)
-            if result is None:
-                continue
-            measured = measure(result, repeats_for(size_name, name))
+        # A client each: each path signs in as its own person.
+        calls = {name: paths.run_path(fn, Client(), world) for name, fn in paths.PATHS.items()}
+        calls = {name: call for name, call in calls.items() if call is not None}
+        runs = measure(calls, {name: repeats_for(size_name, name) for name in calls})
+        for name, measured in runs.items():
             rows.append((size_name, name, measured))
-            print(f"  {name:<28} {measured['median']:9.1f} ms", flush=True)
+            print(f"  {name:<28} {statistics.median(measured['times']):9.1f} ms", flush=True)
     return rows
+
+
+def ratio(times, reference) -> float | None:
+    """The median of the per-round ratios: each run against the reference's run in the same
+    round, so that a burst of load elsewhere on the machine cancels out."""
+    if not reference:
+        return None
+    return statistics.median(t / r for t, r in zip(times, reference["times"], strict=False))
 
 
 def print_table(rows, engine):
@@ -96,13 +103,14 @@ def print_table(rows, engine):
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     by_key = {(size, name): m for size, name, m in rows}
     for size, name, m in rows:
-        admin = by_key.get((size, "admin changelist (ref)"))
-        floor = by_key.get((size, "raw SQL floor (ref)"))
-        heavy = name in paths.HEAVY
-        x_admin = f"{m['median'] / admin['median']:.2f}" if heavy and admin else ""
-        x_floor = f"{m['median'] / floor['median']:.1f}" if heavy and floor else ""
-        print(f"| {size} | {name} | {m['median']:.1f} | {m['min']:.1f} | {m['max']:.1f} | "
-              f"{m['queries']} | {m['bytes']:,} | {x_admin} | {x_floor} |")  # fmt: skip
+        times = m["times"]
+        x_admin = x_floor = ""
+        if name in paths.HEAVY:
+            x_admin = f"{ratio(times, by_key.get((size, 'admin changelist (ref)'))):.2f}"
+            x_floor = f"{ratio(times, by_key.get((size, 'raw SQL floor (ref)'))):.1f}"
+        cells = [size, name, f"{statistics.median(times):.1f}", f"{min(times):.1f}"]
+        cells += [f"{max(times):.1f}", m["queries"], f"{m['bytes']:,}", x_admin, x_floor]
+        print("| " + " | ".join(str(cell) for cell in cells) + " |")
 
 
 def main():
@@ -119,15 +127,9 @@ def main():
             return 1 if slow else 3
         return 3 if slow else args.repeat
 
-    logging.getLogger("actionplan.security").setLevel(logging.WARNING)  # no sign-in noise
-    setup_test_environment()
-    call_command("collectstatic", "--no-input", verbosity=0)
     engine = connection.vendor
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with environment.test_database():
         rows = run(sizes, repeats_for)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
     print_table(rows, "PostgreSQL" if engine == "postgresql" else "SQLite")
     print(f"\nMachine: {os.cpu_count()} cores; Python {sys.version.split()[0]}; "
           f"Django {django.get_version()}")  # fmt: skip

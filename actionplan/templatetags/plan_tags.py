@@ -1,23 +1,25 @@
 from django import template
+from django.utils.html import format_html
 
-from actionplan.models import (
-    NOT_RATED,
-    NOT_RATED_DEFINITION,
-    NOT_RATED_LABEL,
-    RAG_DEFINITIONS,
-    Rag,
-)
+from actionplan.models import NOT_RATED_DEFINITION, NOT_RATED_LABEL, RAG_DEFINITIONS, Rag
+from actionplan.tables import OVERDUE_TAG, rag_html
 
 register = template.Library()
 
 
-@register.inclusion_tag("actionplan/_rag.html")
+@register.simple_tag
 def rag_tag(value):
-    """A RAG status as a tag that always carries its word, never colour alone."""
-    if not value or value == NOT_RATED:
-        return {"rag": "", "label": NOT_RATED_LABEL, "definition": NOT_RATED_DEFINITION}
-    rag = Rag(value)
-    return {"rag": rag.value, "label": rag.label, "definition": RAG_DEFINITIONS[rag]}
+    """A RAG status as a tag that always carries its word, never colour alone (made once per
+    status, not rendered from a template each time: lists show one per row)."""
+    return rag_html(value)
+
+
+@register.simple_tag
+def action_status(action, today):
+    """The action's current RAG tag, then the overdue tag if it is overdue on `today`."""
+    if action.is_overdue(today=today):
+        return format_html("{} {}", rag_html(action.current_rag), OVERDUE_TAG)
+    return rag_html(action.current_rag)
 
 
 @register.inclusion_tag("actionplan/_rag_legend.html")

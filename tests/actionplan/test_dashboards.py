@@ -527,6 +527,23 @@ def test_overview_lists_overdue_actions_and_links_every_dashboard(viewer, sample
     assert "Blue 1" in html  # the chart's text key: words and numbers, not colour alone
 
 
+def test_overview_pages_its_overdue_actions_and_says_how_many(viewer, time_machine):
+    time_machine.move_to(TODAY, tick=False)
+    first = make_action(due_date=date(2015, 11, 30))
+    for _ in range(59):
+        make_action(objective=first.objective, due_date=date(2015, 11, 30))
+    overdue = Action.objects.for_dashboard(as_of=date(2015, 12, 31)).filter(overdue_as_of=True)
+    url = reverse("actionplan:overview") + f"?as_of={AS_OF}"
+    page_1 = viewer.get(url)
+    assert (
+        f"{overdue.count()} actions past the due date and not complete." in page_1.content.decode()
+    )
+    assert len(refs(page_1)) == 50
+    assert f"?as_of={AS_OF}&amp;page=2" in page_1.content.decode()
+    page_2 = viewer.get(f"{url}&page=2")
+    assert len(refs(page_1)) + len(refs(page_2)) == overdue.count()
+
+
 # Landing, navigation and access
 
 
@@ -693,8 +710,9 @@ def test_overview_query_count_is_fixed(counting_client, django_assert_num_querie
     _big_body(35)
     assert _count(counting_client, url) == before
     # session, user, the quarter picker's date range, priorities (+plan), bodies, the RAG
-    # breakdown (one grouped aggregate), the overdue actions (joined, status in subqueries),
-    # their owners (+agency), the nav's "chairs a body?" and the user's groups
+    # breakdown (one grouped aggregate, which counts the overdue actions too), a page of the
+    # overdue actions (joined, status in subqueries), their owners (+agency), the nav's
+    # "chairs a body?" and the user's groups
     with django_assert_num_queries(10):
         counting_client.get(url)
 

@@ -1,0 +1,56 @@
+"""Production-like Django for the in-process benchmarks (run.py, columns.py): DEBUG off, cached
+templates, the WhiteNoise manifest, persistent connections on PostgreSQL, and a database of
+their own that they create and drop. Call setup() before importing anything from the app."""
+
+import logging
+import os
+import secrets
+import sys
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def setup():
+    sys.path.insert(0, str(ROOT))
+    workdir = Path(tempfile.mkdtemp(prefix="actionplan-bench-"))
+    os.environ.update(
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="testserver",
+        STATIC_ROOT=str(workdir / "static"),
+        MEDIA_ROOT=str(workdir / "media"),
+        SECURE_SSL_REDIRECT="false",
+        DJANGO_SETTINGS_MODULE="actionplan.settings",
+    )
+    import django
+
+    django.setup()
+    logging.getLogger("actionplan.security").setLevel(logging.WARNING)  # no sign-in noise
+
+
+@contextmanager
+def test_database():
+    """A fresh database named after the configured one (test_...), dropped afterwards."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+    call_command("collectstatic", "--no-input", verbosity=0)
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        yield connection
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def analyze(connection):
+    """What autovacuum does soon after a bulk load in production: PostgreSQL plans the as-of
+    subqueries from statistics and reads the covering index without visiting the table only
+    once the visibility map is set. (Django never runs ANALYZE on SQLite; neither do we.)"""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")

@@ -1,0 +1,99 @@
+"""What the app writes in Python for speed must be what the libraries write: the action
+table's cells (ActionTable.rendered_rows), select options and actionplan.markup."""
+
+import re
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django import forms
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy
+
+from actionplan import markup
+from actionplan.forms import QuickSelect
+from actionplan.models import Action, Rag
+from actionplan.services import status_update_create
+from actionplan.tables import COMMENTARY_SNIPPET_CHARS, ActionTable, snippet
+from tests.conftest import make_action, make_body, make_role, make_user
+
+pytestmark = pytest.mark.django_db
+
+AS_OF = date(2015, 12, 31)
+
+
+def _rows_as_django_tables2_renders_them(table) -> list[str]:
+    rows = []
+    for row in table.paginated_rows:
+        cells = [conditional_escape(cell) for _, cell in row.items()]
+        rows.append(
+            f'<th scope="row">{cells[0]}</th>' + "".join(f"<td>{cell}</td>" for cell in cells[1:])
+        )
+    return rows
+
+
+@pytest.fixture
+def actions():
+    body = make_body()
+    author = make_user()
+    role = make_role(title="Lead <nurse>")
+    updated = make_action(
+        accountable_body=body,
+        owners=[role, make_role()],
+        due_date=date(2015, 11, 30),
+        description='<script>alert("x")</script> ' + "long words " * 10,
+    )
+    status_update_create(
+        action=updated,
+        author=author,
+        rag=Rag.RED,
+        commentary="Off track: " + "the venue fell through & partners regrouped. " * 4,
+        expected_version=0,
+        created_at=datetime(2015, 12, 1, 10, tzinfo=ZoneInfo("Europe/London")),
+    )
+    make_action(objective=updated.objective, accountable_body=body, due_date=date(2016, 3, 31))
+    return Action.objects.filter(accountable_body=body).for_dashboard(as_of=AS_OF)
+
+
+@pytest.mark.parametrize("exclude", [(), ("accountable_body",)])
+def test_rendered_rows_are_the_cells_django_tables2_renders(actions, exclude):
+    table = ActionTable(actions, caption="Actions", exclude=exclude, as_of_query="?as_of=x")
+    expected = _rows_as_django_tables2_renders_them(table)
+    assert [str(row) for row in table.rendered_rows()] == expected
+    assert "&lt;script&gt;" in expected[0] and "Lead &lt;nurse&gt;" in expected[0]
+    assert "<td>—</td>" in expected[1]  # never updated: no last update, no commentary
+    for record, row in zip(table.paginated_rows, expected, strict=True):
+        assert f'<a href="{record.record.get_absolute_url()}">' in row
+
+
+@pytest.mark.parametrize("length", [0, 1, 99, 100, 101, 250])
+def test_commentary_snippet_cuts_as_truncator_does(length):
+    text = ("Partners met & agreed the next step. " * 10)[:length]
+    assert snippet(text) == Truncator(text).chars(COMMENTARY_SNIPPET_CHARS)
+
+
+FLAT = [("", "Any <owner>"), (1, "Nurse & lead"), (2, "Chair"), ("2", "Chair again")]
+GROUPED = [("", "Choose a quarter"), ("2015/16", [("2015-Q4", "Q4"), ("2", "Q3 & more")]), (2, "2")]
+
+
+@pytest.mark.parametrize("choices", [FLAT, GROUPED])
+@pytest.mark.parametrize("value", [None, "", "2", ["2"], "2015-Q4", "9"])
+def test_quick_select_writes_what_djangos_select_writes(choices, value):
+    attrs = {"id": "id_owner", "aria-describedby": "id_owner-error", "required": True}
+
+    def html(widget_class):
+        widget = widget_class(choices=choices)
+        return re.sub(r">\s+<", "><", widget.render("owner", value, attrs=attrs))
+
+    assert html(QuickSelect) == html(forms.Select)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['<b title="x">Tom & Jerry\'s</b>', mark_safe("<b>bold</b>"), 42, None, gettext_lazy("Red")],
+)
+def test_markup_format_html_is_djangos(value):
+    template = '<span title="{}">{}</span>'
+    assert markup.format_html(template, value, value) == format_html(template, value, value)
