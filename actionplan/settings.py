@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "django_tables2",
     "simple_history",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "actionplan",
     "reports",
@@ -166,6 +168,10 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
 
 # Shown in every Board pack page header and footer.
 PROTECTIVE_MARKING = env_str("PROTECTIVE_MARKING", "OFFICIAL-SENSITIVE")
+
+# Board packs are produced in the background: requests are queued in the database and run by
+# `manage.py db_worker` (./run.sh serve starts one).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=True)

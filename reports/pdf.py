@@ -88,13 +88,19 @@ class RenderedPdf:
     page_count: int
 
 
-def render_pdf(html: str, *, url_fetcher: StaticFilesOnlyFetcher | None = None) -> RenderedPdf:
-    """Lay out `html` (which must have <html lang> and a <title>) as a tagged PDF."""
+def render_pdf(
+    html: str, *, url_fetcher: StaticFilesOnlyFetcher | None = None, progress=None
+) -> RenderedPdf:
+    """Lay out `html` (which must have <html lang> and a <title>) as a tagged PDF, in this
+    process. `progress`, if given, is told in words how far it has got."""
     fetcher = url_fetcher or StaticFilesOnlyFetcher()
+    progress = progress or (lambda message: None)
     try:
+        progress("Laying out the pages")
         document = weasyprint.HTML(string=html, base_url=PACK_BASE_URL, url_fetcher=fetcher).render(
             pdf_variant=PDF_VARIANT
         )
+        progress(f"Writing the PDF ({len(document.pages)} pages)")
         content = document.write_pdf(pdf_variant=PDF_VARIANT)
     except FatalURLFetchingError as error:
         # A BaseException in WeasyPrint: turn it into an ordinary error for Django to handle.
