@@ -16,9 +16,11 @@ from actionplan.models import Plan
 from actionplan.quarters import Quarter
 from reports.models import BoardPack, BoardPackRequest
 from reports.packs import RAG_COLUMNS, BoardPackData, build_pack_data
+from reports.parallel import PackPart, render_joined, split_pack
 from reports.pdf import PackRenderError, RenderedPdf, render_pdf
 
 PACK_TEMPLATE = "reports/pdf/pack.html"
+STAMP_TEMPLATE = "reports/pdf/stamp.html"
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
@@ -36,7 +38,21 @@ def board_pack_html(
     return _render_html(data, produced_by=produced_by, produced_at=produced_at, preview=preview)
 
 
-def _render_html(data: BoardPackData, *, produced_by, produced_at, preview=False) -> str:
+ALL_SECTIONS = ["cover", "contents", "summary", "exceptions", "detail", "appendix"]
+
+
+def _render_html(
+    data: BoardPackData,
+    *,
+    produced_by,
+    produced_at,
+    preview=False,
+    part: PackPart | None = None,
+    toc_pages: dict[str, int] | None = None,
+) -> str:
+    """The whole pack, or one `part` of it (reports/parallel.py) whose contents, if it has
+    them, give `toc_pages` (anchor -> page number) rather than asking WeasyPrint."""
+    piece = part or PackPart(ALL_SECTIONS)
     context = {
         "pack": data,
         "plan": data.plan,
@@ -47,8 +63,47 @@ def _render_html(data: BoardPackData, *, produced_by, produced_at, preview=False
         "chart_rows": [*(section.counts for section in data.priorities), data.counts],
         "time_zone": settings.TIME_ZONE,
         "preview": preview,
+        "part": part is not None,
+        "sections": [f"reports/pdf/_{name}.html" for name in piece.sections],
+        "exception_items": data.exceptions if piece.exceptions is None else piece.exceptions,
+        "exceptions_heading": piece.first,
+        "detail_priorities": data.priorities if piece.priorities is None else piece.priorities,
+        "detail_heading": piece.first,
+        "toc_pages": toc_pages,
     }
     return render_to_string(PACK_TEMPLATE, context)
+
+
+def _render_stamp(data: BoardPackData, first_page: int, page_count: int, total_pages: int):
+    context = {
+        "pack": data,
+        "plan": data.plan,
+        "marking": settings.PROTECTIVE_MARKING,
+        "first_page": first_page,
+        "last_page": first_page + page_count - 1,
+        "total_pages": total_pages,
+        "pages": range(page_count - 1),
+    }
+    return render_to_string(STAMP_TEMPLATE, context)
+
+
+def render_pack_pdf(
+    data: BoardPackData, *, produced_by, produced_at, progress: Progress = _no_progress
+) -> RenderedPdf:
+    """The pack as a tagged PDF: in this process, or for a plan of at least
+    PACK_PARALLEL_MIN_ACTIONS actions, in parts laid out in parallel and joined."""
+    people = {"produced_by": produced_by, "produced_at": produced_at}
+    if len(data.actions) < settings.PACK_PARALLEL_MIN_ACTIONS:
+        return render_pdf(_render_html(data, **people), progress=progress)
+    progress("Preparing the parts of the pack")
+    return render_joined(
+        front=lambda toc: _render_html(
+            data, **people, part=PackPart(["cover", "contents"]), toc_pages=toc
+        ),
+        parts=[_render_html(data, **people, part=part) for part in split_pack(data)],
+        stamp=lambda first, count, total: _render_stamp(data, first, count, total),
+        progress=progress,
+    )
 
 
 def board_pack_create(
@@ -69,9 +124,7 @@ def board_pack_create(
     produced_at = timezone.now()
     progress("Reading the plan's statuses")
     data = build_pack_data(plan=plan, quarter=quarter, today=timezone.localdate(produced_at))
-    pdf = render_pdf(
-        _render_html(data, produced_by=produced_by, produced_at=produced_at), progress=progress
-    )
+    pdf = render_pack_pdf(data, produced_by=produced_by, produced_at=produced_at, progress=progress)
     progress("Keeping the PDF")
     return _board_pack_keep(
         data, pdf, produced_by=produced_by, produced_at=produced_at, request=request
