@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's two commands:
-#   ./run.sh serve   set everything up, load the WSCB plan and demo users, serve on :8000
+#   ./run.sh serve   set everything up, load the WSCB plan and demo users, serve on :8000, with
+#                    the Board pack worker (manage.py db_worker) running beside the server
 #   ./run.sh test    set everything up and run the whole test suite (extra args go to pytest),
 #                    including the browser tests: it installs Chromium (apt) and axe-core (npm)
 # Set DATABASE_URL to use PostgreSQL instead of the default SQLite file under var/.
@@ -104,8 +105,13 @@ serve() {
   manage migrate --no-input -v 0
   manage loaddata fixtures/wscb_cse_action_plan.json
   manage seed_demo
+  say "Starting the Board pack worker (manage.py db_worker) in the background"
+  # Board packs are produced by this worker, not in the web request; it stops with the server.
+  manage db_worker --no-reload --no-startup-delay &
+  worker=$!
+  trap 'kill "$worker" 2>/dev/null; wait "$worker" 2>/dev/null' EXIT
   say "Serving Actionplan on http://127.0.0.1:8000/ (Ctrl+C to stop)"
-  exec "$VENV/bin/python" manage.py runserver 127.0.0.1:8000
+  "$VENV/bin/python" manage.py runserver 127.0.0.1:8000
 }
 
 run_tests() {

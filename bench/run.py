@@ -32,7 +32,9 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from bench import paths, synthetic  # noqa: E402
+from bench import packs, paths, synthetic  # noqa: E402
+
+paths.PATHS.update(packs.PATHS)  # Board pack HTML and PDF (bench/packs.py prints their figures)
 
 SIZES = {"wscb": 42, "1k": 1_000, "10k": 10_000}
 ROOT = environment.ROOT

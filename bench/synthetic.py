@@ -73,7 +73,8 @@ def _sentence(rng, words=14):
 
 
 @transaction.atomic
-def build(*, actions: int, seed: int = 2015) -> dict:
+def build(*, actions: int, seed: int = 2015, plan_size: int = PLAN_SIZE) -> dict:
+    """Plans of `plan_size` actions (one plan of all of them for a Board pack at that size)."""
     rng = random.Random(seed)
     bodies = AccountableBody.objects.bulk_create(
         AccountableBody(name=f"Sub-group {i + 1:02d}", short_name=f"SG{i + 1}", kind="sub-group")
@@ -88,8 +89,8 @@ def build(*, actions: int, seed: int = 2015) -> dict:
     )
     author = User.objects.create(username="bench-author")
     made = []
-    for plan_index in range((actions + PLAN_SIZE - 1) // PLAN_SIZE):
-        size = min(PLAN_SIZE, actions - plan_index * PLAN_SIZE)
+    for plan_index in range((actions + plan_size - 1) // plan_size):
+        size = min(plan_size, actions - plan_index * plan_size)
         made += _plan(rng, plan_index, size, bodies)
     _owners_and_measures(rng, made, roles)
     add_history(rng, made, author)

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from reports.models import BoardPack
+from reports.models import BoardPack, BoardPackRequest
 
 
 @admin.register(BoardPack)
@@ -12,6 +12,25 @@ class BoardPackAdmin(admin.ModelAdmin):
     list_select_related = ["plan", "produced_by"]
     search_fields = ["quarter", "period", "sha256", "produced_by__username"]
     date_hierarchy = "produced_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(BoardPackRequest)
+class BoardPackRequestAdmin(admin.ModelAdmin):
+    """Read-only: the task worker alone moves a request along."""
+
+    list_display = ["period", "plan", "requested_by", "requested_at", "status", "progress"]
+    list_filter = ["status", "plan"]
+    list_select_related = ["plan", "requested_by"]
+    date_hierarchy = "requested_at"
 
     def has_add_permission(self, request):
         return False

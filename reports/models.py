@@ -71,3 +71,82 @@ class BoardPack(models.Model):
         if hashlib.sha256(content).hexdigest() != self.sha256:
             raise PackIntegrityError(f"Board pack {self.pk}: the kept file has changed.")
         return content
+
+
+class BoardPackRequestQuerySet(models.QuerySet):
+    def outstanding(self, *, since):
+        """What the pack list shows above the kept packs: every request still queued or
+        rendering, and those that failed since `since`, newest first."""
+        pending = models.Q(status__in=BoardPackRequest.PENDING)
+        failed = models.Q(status=BoardPackRequest.Status.FAILED, requested_at__gte=since)
+        return (
+            self.filter(pending | failed)
+            .select_related("plan", "requested_by")
+            .order_by("-requested_at", "-pk")
+        )
+
+
+class BoardPackRequest(models.Model):
+    """A pack someone asked for, produced in the background by the task worker.
+
+    The kept BoardPack is written only when the PDF is complete; until then (and if producing
+    it fails) this row is all there is, so a pack is never half-written.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RENDERING = "rendering", "Rendering"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    PENDING = [Status.QUEUED, Status.RENDERING]
+
+    plan = models.ForeignKey(
+        Plan, models.PROTECT, related_name="board_pack_requests", verbose_name="plan"
+    )
+    quarter = models.CharField("quarter", max_length=7)
+    period = models.CharField("reporting period", max_length=100)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        related_name="board_pack_requests",
+        verbose_name="requested by",
+    )
+    requested_at = models.DateTimeField("requested at", default=timezone.now)
+    status = models.CharField("status", max_length=10, choices=Status, default=Status.QUEUED)
+    progress = models.CharField("progress", max_length=200, blank=True)
+    error = models.CharField("what went wrong", max_length=500, blank=True)
+    finished_at = models.DateTimeField("finished at", null=True, blank=True)
+    pack = models.OneToOneField(
+        BoardPack,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="request",
+        verbose_name="kept pack",
+    )
+
+    objects = BoardPackRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = "Board pack request"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="ready", pack__isnull=False)
+                | (~models.Q(status="ready") & models.Q(pack__isnull=True)),
+                name="reports_boardpackrequest_pack_iff_ready",
+                violation_error_message="A request has a kept pack exactly when it is ready.",
+            ),
+        ]
+        indexes = [
+            # The pack list: requests still pending, and recent failures.
+            models.Index(fields=["status", "-requested_at"], name="reports_packrequest_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.plan.title}: {self.period} ({self.get_status_display()})"
+
+    @property
+    def pending(self) -> bool:
+        return self.status in self.PENDING

@@ -165,6 +165,7 @@ class BarSegment:
 class ObjectiveSection:
     objective: Objective
     actions: list[PackAction]
+    continued: bool = False  # a later piece of an objective split between parts
 
 
 @dataclass
@@ -172,6 +173,7 @@ class PrioritySection:
     priority: Priority
     objectives: list[ObjectiveSection]
     counts: RagCounts
+    continued: bool = False  # a later piece of a priority split between parts
 
 
 @dataclass

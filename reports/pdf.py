@@ -9,6 +9,7 @@ and data: URLs, and refuses everything else by raising, which stops the renderin
 
 import mimetypes
 import posixpath
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib import request
@@ -17,6 +18,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import weasyprint
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 # The base URL of a pack's HTML, so that {% static %} links resolve to absolute URLs the
@@ -79,7 +81,16 @@ def static_file_path(url: str) -> Path | None:
     if name.startswith(("/", "..")):
         return None
     found = finders.find(name)
-    return Path(found) if isinstance(found, str) else None
+    if found is None and (source := _unhashed(name)):
+        found = finders.find(source)
+    return Path(found) if isinstance(found, str) and Path(found).is_file() else None
+
+
+def _unhashed(name: str) -> str:
+    """In production {% static %} writes the manifest's hashed name (pack.c5cc92061aca.css):
+    the source file's name, if the manifest knows it, else "" (never a folder to look in)."""
+    hashed_files = getattr(staticfiles_storage, "hashed_files", None) or {}
+    return next((source for source, hashed in hashed_files.items() if hashed == name), "")
 
 
 @dataclass(frozen=True)
@@ -88,15 +99,39 @@ class RenderedPdf:
     page_count: int
 
 
-def render_pdf(html: str, *, url_fetcher: StaticFilesOnlyFetcher | None = None) -> RenderedPdf:
-    """Lay out `html` (which must have <html lang> and a <title>) as a tagged PDF."""
-    fetcher = url_fetcher or StaticFilesOnlyFetcher()
+def render_pdf(
+    html: str, *, url_fetcher: StaticFilesOnlyFetcher | None = None, progress=None
+) -> RenderedPdf:
+    """Lay out `html` (which must have <html lang> and a <title>) as a tagged PDF, in this
+    process. `progress`, if given, is told in words how far it has got."""
+    progress = progress or (lambda message: None)
+    progress("Laying out the pages")
+    document = lay_out(html, url_fetcher=url_fetcher)
+    progress(f"Writing the PDF ({len(document.pages)} pages)")
+    content = write(document)
+    return RenderedPdf(content=content, page_count=len(document.pages))
+
+
+@contextmanager
+def _render_errors():
     try:
-        document = weasyprint.HTML(string=html, base_url=PACK_BASE_URL, url_fetcher=fetcher).render(
-            pdf_variant=PDF_VARIANT
-        )
-        content = document.write_pdf(pdf_variant=PDF_VARIANT)
+        yield
     except FatalURLFetchingError as error:
         # A BaseException in WeasyPrint: turn it into an ordinary error for Django to handle.
         raise PackRenderError(str(error.__cause__ or error)) from None
-    return RenderedPdf(content=content, page_count=len(document.pages))
+
+
+def lay_out(
+    html: str, *, url_fetcher: StaticFilesOnlyFetcher | None = None, tagged: bool = True
+) -> weasyprint.Document:
+    """WeasyPrint's laid-out pages of `html`, fetching only the app's static files."""
+    fetcher = url_fetcher or StaticFilesOnlyFetcher()
+    with _render_errors():
+        return weasyprint.HTML(string=html, base_url=PACK_BASE_URL, url_fetcher=fetcher).render(
+            pdf_variant=PDF_VARIANT if tagged else None
+        )
+
+
+def write(document: weasyprint.Document, *, tagged: bool = True) -> bytes:
+    with _render_errors():
+        return document.write_pdf(pdf_variant=PDF_VARIANT if tagged else None)

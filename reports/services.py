@@ -1,6 +1,8 @@
 """Producing Board packs. Views and the board_pack command call these; nothing else writes packs."""
 
 import hashlib
+import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from django.conf import settings
@@ -9,13 +11,23 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from accounts.permissions import can_produce_reports
 from actionplan.models import Plan
 from actionplan.quarters import Quarter
-from reports.models import BoardPack
+from reports.models import BoardPack, BoardPackRequest
 from reports.packs import RAG_COLUMNS, BoardPackData, build_pack_data
-from reports.pdf import RenderedPdf, render_pdf
+from reports.parallel import PackPart, render_joined, split_pack
+from reports.pdf import PackRenderError, RenderedPdf, render_pdf
 
 PACK_TEMPLATE = "reports/pdf/pack.html"
+STAMP_TEMPLATE = "reports/pdf/stamp.html"
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+
+def _no_progress(message: str) -> None:
+    pass
 
 
 def board_pack_html(
@@ -26,7 +38,21 @@ def board_pack_html(
     return _render_html(data, produced_by=produced_by, produced_at=produced_at, preview=preview)
 
 
-def _render_html(data: BoardPackData, *, produced_by, produced_at, preview=False) -> str:
+ALL_SECTIONS = ["cover", "contents", "summary", "exceptions", "detail", "appendix"]
+
+
+def _render_html(
+    data: BoardPackData,
+    *,
+    produced_by,
+    produced_at,
+    preview=False,
+    part: PackPart | None = None,
+    toc_pages: dict[str, int] | None = None,
+) -> str:
+    """The whole pack, or one `part` of it (reports/parallel.py) whose contents, if it has
+    them, give `toc_pages` (anchor -> page number) rather than asking WeasyPrint."""
+    piece = part or PackPart(ALL_SECTIONS)
     context = {
         "pack": data,
         "plan": data.plan,
@@ -37,24 +63,77 @@ def _render_html(data: BoardPackData, *, produced_by, produced_at, preview=False
         "chart_rows": [*(section.counts for section in data.priorities), data.counts],
         "time_zone": settings.TIME_ZONE,
         "preview": preview,
+        "part": part is not None,
+        "sections": [f"reports/pdf/_{name}.html" for name in piece.sections],
+        "exception_items": data.exceptions if piece.exceptions is None else piece.exceptions,
+        "exceptions_heading": piece.first,
+        "detail_priorities": data.priorities if piece.priorities is None else piece.priorities,
+        "detail_heading": piece.first,
+        "toc_pages": toc_pages,
     }
     return render_to_string(PACK_TEMPLATE, context)
 
 
-def board_pack_create(*, plan: Plan, quarter: Quarter, produced_by) -> BoardPack:
+def _render_stamp(data: BoardPackData, first_page: int, page_count: int, total_pages: int):
+    context = {
+        "pack": data,
+        "plan": data.plan,
+        "marking": settings.PROTECTIVE_MARKING,
+        "first_page": first_page,
+        "last_page": first_page + page_count - 1,
+        "total_pages": total_pages,
+        "pages": range(page_count - 1),
+    }
+    return render_to_string(STAMP_TEMPLATE, context)
+
+
+def render_pack_pdf(
+    data: BoardPackData, *, produced_by, produced_at, progress: Progress = _no_progress
+) -> RenderedPdf:
+    """The pack as a tagged PDF: in this process, or for a plan of at least
+    PACK_PARALLEL_MIN_ACTIONS actions, in parts laid out in parallel and joined."""
+    people = {"produced_by": produced_by, "produced_at": produced_at}
+    if len(data.actions) < settings.PACK_PARALLEL_MIN_ACTIONS:
+        return render_pdf(_render_html(data, **people), progress=progress)
+    progress("Preparing the parts of the pack")
+    return render_joined(
+        front=lambda toc: _render_html(
+            data, **people, part=PackPart(["cover", "contents"]), toc_pages=toc
+        ),
+        parts=[_render_html(data, **people, part=part) for part in split_pack(data)],
+        stamp=lambda first, count, total: _render_stamp(data, first, count, total),
+        progress=progress,
+    )
+
+
+def board_pack_create(
+    *,
+    plan: Plan,
+    quarter: Quarter,
+    produced_by,
+    progress: Progress = _no_progress,
+    request: BoardPackRequest | None = None,
+) -> BoardPack:
     """Render the pack as a PDF and keep it, with its fingerprint, for good.
 
     Reading and rendering run outside any transaction on purpose: rendering takes seconds, and
     an open transaction would hold SQLite's database lock, and so block every status update,
-    all that time. The keeping is atomic (_board_pack_keep).
+    all that time. The keeping is atomic (_board_pack_keep), and marks `request` ready in the
+    same transaction. `progress` is told, in words, how far the rendering has got.
     """
     produced_at = timezone.now()
+    progress("Reading the plan's statuses")
     data = build_pack_data(plan=plan, quarter=quarter, today=timezone.localdate(produced_at))
-    pdf = render_pdf(_render_html(data, produced_by=produced_by, produced_at=produced_at))
-    return _board_pack_keep(data, pdf, produced_by=produced_by, produced_at=produced_at)
+    pdf = render_pack_pdf(data, produced_by=produced_by, produced_at=produced_at, progress=progress)
+    progress("Keeping the PDF")
+    return _board_pack_keep(
+        data, pdf, produced_by=produced_by, produced_at=produced_at, request=request
+    )
 
 
-def _board_pack_keep(data: BoardPackData, pdf: RenderedPdf, *, produced_by, produced_at):
+def _board_pack_keep(
+    data: BoardPackData, pdf: RenderedPdf, *, produced_by, produced_at, request=None
+):
     """Write the file, then the row in a transaction; if the row cannot be saved or committed,
     delete the file again, so that a failure leaves neither a row nor a stray file. (A caller
     that wraps this in its own transaction and then rolls back would leave the file: call
@@ -82,7 +161,74 @@ def _board_pack_keep(data: BoardPackData, pdf: RenderedPdf, *, produced_by, prod
                 page_count=pdf.page_count,
                 size=len(pdf.content),
             )
+            if request is not None:
+                _request_update(request, status=BoardPackRequest.Status.READY, pack=pack)
     except BaseException:
         storage.delete(name)
         raise
     return pack
+
+
+@transaction.atomic
+def board_pack_request_create(*, plan: Plan, quarter: Quarter, requested_by) -> BoardPackRequest:
+    """Queue a pack to be produced in the background (reports.tasks.produce_board_pack).
+
+    The task is enqueued only once this transaction commits, so the worker always finds the
+    request it is given.
+    """
+    from reports.tasks import produce_board_pack  # the task module imports this one
+
+    request = BoardPackRequest.objects.create(
+        plan=plan, quarter=quarter.slug, period=quarter.label, requested_by=requested_by
+    )
+    transaction.on_commit(lambda: produce_board_pack.enqueue(request.pk))
+    return request
+
+
+def board_pack_request_run(*, request_id: int) -> BoardPack | None:
+    """Produce the pack a request asks for, recording progress and the outcome on it.
+
+    Only a queued request is run (a second delivery of the same task does nothing). On any
+    failure the request is marked failed with a message for people, no pack row or file is
+    left (board_pack_create sees to that), and the error is raised again for the worker's log.
+    """
+    claimed = BoardPackRequest.objects.filter(
+        pk=request_id, status=BoardPackRequest.Status.QUEUED
+    ).update(status=BoardPackRequest.Status.RENDERING, progress="Starting")
+    if not claimed:
+        return None
+    request = BoardPackRequest.objects.select_related("plan", "requested_by").get(pk=request_id)
+    try:
+        if not can_produce_reports(request.requested_by):
+            raise PermissionError(
+                f"{request.requested_by} may no longer produce Board packs, so this one was "
+                "not produced."
+            )
+        return board_pack_create(
+            plan=request.plan,
+            quarter=Quarter.parse(request.quarter),
+            produced_by=request.requested_by,
+            progress=lambda message: _request_update(request, progress=message),
+            request=request,
+        )
+    except BaseException as error:
+        _request_update(
+            request, status=BoardPackRequest.Status.FAILED, error=_failure_message(error)
+        )
+        raise
+
+
+def _failure_message(error: BaseException) -> str:
+    if isinstance(error, PackRenderError | PermissionError):
+        return str(error)[:500]
+    logger.exception("Board pack request failed")
+    return "Producing the pack failed unexpectedly. The error has been logged for the team."
+
+
+def _request_update(request: BoardPackRequest, **fields) -> None:
+    """Record progress or an outcome. Called outside any transaction, each update commits at
+    once, so that the pack list shows it while the rendering goes on."""
+    if fields.get("status") in (BoardPackRequest.Status.READY, BoardPackRequest.Status.FAILED):
+        fields["finished_at"] = timezone.now()
+        fields.setdefault("progress", "")
+    BoardPackRequest.objects.filter(pk=request.pk).update(**fields)

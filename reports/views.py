@@ -1,4 +1,5 @@
 import logging
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,23 +13,35 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.permissions import check_can_produce_reports, get_board_pack_for_download
 from reports.forms import BoardPackForm
-from reports.models import BoardPack, PackIntegrityError
-from reports.services import board_pack_create, board_pack_html
+from reports.models import BoardPack, BoardPackRequest, PackIntegrityError
+from reports.services import board_pack_html, board_pack_request_create
 
 security_log = logging.getLogger("actionplan.security")
+# How long a failed request stays on the pack list.
+FAILURES_SHOWN_FOR = timedelta(days=7)
+# How often the list reloads itself while a pack is queued or rendering.
+REFRESH_SECONDS = 3
 
 
 @login_required
 @require_GET
 def pack_list(request):
+    """Kept packs, and above them the packs still being produced (or that failed lately)."""
     check_can_produce_reports(request)
-    return render(request, "reports/pack_list.html", {"packs": BoardPack.objects.for_list()})
+    requests = list(BoardPackRequest.objects.outstanding(since=timezone.now() - FAILURES_SHOWN_FOR))
+    context = {
+        "packs": BoardPack.objects.for_list(),
+        "requests": requests,
+        "refresh_seconds": REFRESH_SECONDS if any(r.pending for r in requests) else None,
+    }
+    return render(request, "reports/pack_list.html", context)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def pack_new(request):
-    """Choose a plan and quarter; then preview the pack, or produce and keep the PDF."""
+    """Choose a plan and quarter; then preview the pack, or queue the PDF to be produced in
+    the background (the pack list shows its progress)."""
     check_can_produce_reports(request)
     today = timezone.localdate()
     if request.method == "POST":
@@ -38,10 +51,13 @@ def pack_new(request):
             if "preview" in request.POST:
                 query = urlencode({"plan": plan.slug, "quarter": quarter.slug})
                 return redirect(f"{reverse('reports:pack-preview')}?{query}")
-            pack = board_pack_create(plan=plan, quarter=quarter, produced_by=request.user)
+            pack_request = board_pack_request_create(
+                plan=plan, quarter=quarter, requested_by=request.user
+            )
             messages.success(
                 request,
-                f"Board pack for {pack.period} produced and kept ({pack.page_count} pages).",
+                f"Board pack for {pack_request.period} queued. It is produced in the "
+                "background and appears in the list below when it is ready.",
             )
             return redirect("reports:pack-list")
     else:

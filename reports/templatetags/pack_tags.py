@@ -1,4 +1,5 @@
 from django import template
+from django.utils.html import format_html
 
 register = template.Library()
 
@@ -31,3 +32,17 @@ def brief(text: str, length: int = 90) -> str:
         return text
     cut = text[: length - 1].rsplit(" ", 1)[0].rstrip(" ,;:.-(")
     return cut + "…"
+
+
+@register.filter
+def toc_page(pages: dict | None, anchor: str) -> str:
+    """The contents' page number for `anchor` as a data-page attribute, when the pack is
+    rendered in parts and the numbers are known in advance (else the CSS asks WeasyPrint)."""
+    if pages is None:
+        return ""
+    return format_html(' data-page="{}"', pages.get(anchor, 0))
+
+
+@register.filter
+def toc_priority_page(pages: dict | None, number: int) -> str:
+    return toc_page(pages, f"priority-{number}")

@@ -24,7 +24,9 @@ MAY_UPDATE = {"owner", "chair", "business_support"}
 def objects(target_action, business_support, monkeypatch):
     """The objects the URLs are asked about: the target action, and a kept Board pack (its PDF
     a stand-in: this matrix is about who may fetch it; tests/reports render real packs)."""
-    monkeypatch.setattr(services, "render_pdf", lambda html: RenderedPdf(b"%PDF-1.7 stand-in", 1))
+    monkeypatch.setattr(
+        services, "render_pdf", lambda html, **_: RenderedPdf(b"%PDF-1.7 stand-in", 1)
+    )
     pack = services.board_pack_create(
         plan=target_action.plan, quarter=Quarter.parse("2015-Q3"), produced_by=business_support
     )

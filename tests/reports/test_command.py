@@ -36,7 +36,7 @@ def test_command_keeps_the_pack_and_writes_a_copy(plan, business_support, tmp_pa
 
 
 def test_command_records_the_named_producer(plan, business_support, board_member, monkeypatch):
-    monkeypatch.setattr(services, "render_pdf", lambda html: RenderedPdf(b"%PDF-1.7 x", 1))
+    monkeypatch.setattr(services, "render_pdf", lambda html, **_: RenderedPdf(b"%PDF-1.7 x", 1))
     _run(plan=plan.slug, quarter="2015q3", user="board")
     assert BoardPack.objects.get().produced_by == board_member
 

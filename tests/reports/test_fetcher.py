@@ -2,6 +2,7 @@
 
 import io
 from datetime import date
+from urllib.parse import urljoin
 
 import pytest
 from pypdf import PdfReader
@@ -14,6 +15,7 @@ from reports.pdf import (
     RefusedURLError,
     StaticFilesOnlyFetcher,
     render_pdf,
+    static_file_path,
 )
 from reports.services import board_pack_html
 from tests.conftest import make_user
@@ -142,3 +144,18 @@ def _recording(fetchers):
             fetchers.append(self)
 
     return Recording
+
+
+def test_production_hashed_static_names_are_served(monkeypatch):
+    # With DEBUG off, {% static %} writes the manifest's hashed name: the fetcher maps it back.
+    from django.contrib.staticfiles.storage import staticfiles_storage
+
+    monkeypatch.setattr(
+        staticfiles_storage,
+        "hashed_files",
+        {"reports/pack.css": "reports/pack.c5cc92061aca.css"},
+        raising=False,
+    )
+    url = urljoin(PACK_BASE_URL, "/static/reports/pack.c5cc92061aca.css")
+    assert static_file_path(url).name == "pack.css"
+    assert static_file_path(urljoin(PACK_BASE_URL, "/static/reports/pack.0000.css")) is None

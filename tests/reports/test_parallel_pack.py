@@ -1,0 +1,208 @@
+"""The WSCB pack rendered in parts in parallel processes and joined (reports/parallel.py), in
+small pieces so that the exceptions and the detail are split: the joined PDF must number every
+page, point the contents at the right pages, hold every action and stay tagged (PDF/UA-1)."""
+
+import io
+import re
+from datetime import date
+
+import pikepdf
+import pytest
+from django.db import transaction
+from django.test import override_settings
+from pypdf import PdfReader
+
+from accounts.models import User
+from reports import parallel
+from reports.packs import build_pack_data
+from reports.parallel import split_pack
+from reports.services import render_pack_pdf
+from tests.reports.conftest import at
+from tests.reports.test_wscb_pack import (
+    END,
+    MARKING,
+    QUARTER,
+    RUNNING_HEADER,
+    SECTIONS,
+    RenderedPack,
+    _captured,
+    _contents,
+    _section,
+    _text,
+    _wscb_with_demo_history,
+)
+
+CHUNK = 7  # small, so that the 42 actions make many parts
+
+
+@pytest.fixture(scope="module")
+def joined(django_db_setup, django_db_blocker):
+    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=fast, PACK_PARALLEL_MIN_ACTIONS=1),
+        pytest.MonkeyPatch.context() as patch,
+        transaction.atomic(),
+    ):
+        patch.setattr(parallel, "CHUNK_ACTIONS", CHUNK)
+        patch.setattr(parallel, "STAMP_PAGES", 10)  # the running headers in several pieces
+        plan = _wscb_with_demo_history()
+        data = build_pack_data(plan=plan, quarter=QUARTER, today=date(2026, 1, 1))
+        support = User.objects.get(username="support")
+        steps = []
+        with _captured("weasyprint") as log:
+            rendered = render_pack_pdf(
+                data, produced_by=support, produced_at=at(END), progress=steps.append
+            )
+        parts = split_pack(data, chunk=CHUNK)
+        references = list(plan.actions.order_by("sort_key").values_list("reference", flat=True))
+        transaction.set_rollback(True)
+    reader = PdfReader(io.BytesIO(rendered.content))
+    pack = RenderedPack(
+        content=rendered.content,
+        page_count=rendered.page_count,
+        pages=[_text(page) for page in reader.pages],
+        title=reader.metadata.title,
+        expected_counts={},
+        references=references,
+        exceptions=[item.action.reference for item in data.exceptions],
+        red=[item.action.reference for item in data.red],
+        weasyprint_log=log,
+    )
+    return pack, parts, steps
+
+
+def test_the_pack_was_rendered_in_many_parts(joined):
+    pack, parts, steps = joined
+    assert len(parts) > 8
+    assert f"Laid out part {len(parts)} of {len(parts)}" in steps
+    assert f"Joining {pack.page_count} pages" in steps
+    assert pack.weasyprint_log == []
+
+
+def test_every_page_is_numbered_and_marked(joined):
+    pack, _, _ = joined
+    assert len(pack.pages) == pack.page_count > 20
+    for number, text in enumerate(pack.pages, start=1):
+        assert text.endswith(f"Page {number} of {pack.page_count}"), number
+        assert f"{RUNNING_HEADER} {MARKING}" in text, number
+
+
+def test_contents_page_numbers_point_at_the_sections(joined):
+    pack, _, _ = joined
+    assert pack.pages[1].startswith("Contents")
+    for title, page in _contents(pack).items():
+        assert f" {title} " in f" {pack.pages[page - 1]}", title
+    for number in range(1, 5):
+        match = re.search(rf"Priority {number}: .*?[ .]+(\d+)", pack.pages[1])
+        assert f"Priority {number}: " in pack.pages[int(match[1]) - 1]
+
+
+def test_every_action_appears_once_in_the_detail_and_every_exception(joined):
+    pack, _, _ = joined
+    detail = _section(pack, "3. Progress by priority")
+    for reference in pack.references:
+        assert re.search(rf"(^| ){re.escape(reference)} ", detail), reference
+    assert detail.count("Commentary this quarter") == 42
+    assert "(continued)" in detail  # a priority or objective went on into the next part
+    exceptions = _section(pack, "2. Exceptions: actions Red or overdue")
+    assert exceptions.count("Latest commentary") == len(pack.exceptions)
+    for reference in pack.exceptions:
+        assert re.search(rf"(^| ){re.escape(reference)} ", exceptions), reference
+    assert all(title in " ".join(pack.pages) for title in SECTIONS)
+
+
+def test_the_joined_pdf_is_tagged(joined):
+    pack, _, _ = joined
+    pdf = pikepdf.open(io.BytesIO(pack.content))
+    catalog = pdf.Root
+    assert str(catalog.Lang) == "en-GB"
+    assert catalog.MarkInfo.Marked
+    assert b'pdfuaid:part="1"' in catalog.Metadata.read_bytes()
+    assert "Q3 2015/16" in str(pdf.docinfo.Title)
+    tree = catalog.StructTreeRoot
+    document = tree.K[0]
+    assert document.S == "/Document"
+    pages = {page.obj.objgen: index for index, page in enumerate(pdf.pages)}
+    nums = tree.ParentTree.Nums
+    parent_tree = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+    for index, page in enumerate(pdf.pages):
+        assert int(page.obj.StructParents) == index
+        # Every piece of marked content on the page has its structure element, on this page.
+        elements = parent_tree[index]
+        assert len(elements) == _marked_content_ids(page) > 0, index
+        assert all(pages[element.Pg.objgen] == index for element in elements)
+    for element in _elements(document):
+        assert element.Pg.objgen in pages
+    assert all(element.P.objgen == document.objgen for element in document.K)
+
+
+def test_the_running_header_and_footer_are_artifacts(joined):
+    pack, _, _ = joined
+    pdf = pikepdf.open(io.BytesIO(pack.content))
+    page = pdf.pages[5]
+    operations = [(str(op), operands) for operands, op in pikepdf.parse_content_stream(page)]
+    drawn = [i for i, (op, operands) in enumerate(operations) if op == "Do"]
+    assert len(drawn) == 1
+    assert operations[drawn[0] - 2] == ("BMC", [pikepdf.Name.Artifact])
+
+
+def test_contents_links_and_bookmarks_lead_to_the_sections(joined):
+    pack, _, _ = joined
+    pdf = pikepdf.open(io.BytesIO(pack.content))
+    index = {page.obj.objgen: number for number, page in enumerate(pdf.pages, start=1)}
+    destinations = pikepdf.NameTree(pdf.Root.Names.Dests)
+    contents = _contents(pack)
+    links = {str(annotation.Dest): annotation for annotation in pdf.pages[1].obj.Annots}
+    assert index[destinations["summary"][0].objgen] == contents["1. Summary"]
+    assert index[destinations["appendix"][0].objgen] == contents["Appendix"]
+    assert {"summary", "exceptions", "detail", "appendix"} <= set(links)
+    outline = pdf.open_outline().root
+    top = outline[0]
+    assert top.title == "Board progress pack"
+    titles = [item.title for item in top.children]
+    assert titles[:2] == ["Contents", "1. Summary"]
+    assert "Appendix" in titles
+    assert not any("(continued)" in title for title in _titles(top))
+
+
+def _titles(item):
+    for child in item.children:
+        yield child.title
+        yield from _titles(child)
+
+
+def _elements(element):
+    for kid in element.get("/K", []):
+        if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/StructElem":
+            yield kid
+            yield from _elements(kid)
+
+
+def _marked_content_ids(page) -> int:
+    return sum(
+        1
+        for operands, op in pikepdf.parse_content_stream(page)
+        if str(op) == "BDC"
+        and isinstance(operands[1], pikepdf.Dictionary)
+        and "/MCID" in operands[1]
+    )
+
+
+def test_split_pack_keeps_every_action_once_in_order(wscb_plan):
+    data = build_pack_data(plan=wscb_plan, quarter=QUARTER, today=date(2026, 1, 1))
+    parts = split_pack(data, chunk=5)
+    detail = [part for part in parts if part.sections == ["detail"]]
+    references = [
+        item.action.reference
+        for part in detail
+        for section in part.priorities
+        for objective in section.objectives
+        for item in objective.actions
+    ]
+    assert references == [item.action.reference for item in data.actions]
+    assert all(
+        sum(len(o.actions) for s in part.priorities for o in s.objectives) <= 5 for part in detail
+    )
+    assert [part.first for part in detail].count(True) == 1
+    assert parts[0].sections == ["summary"] and parts[-1].sections == ["appendix"]
