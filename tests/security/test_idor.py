@@ -47,7 +47,9 @@ def test_pack_ids_outside_reach_are_refused(client, persona, wscb_plan, business
                                             monkeypatch, who):  # fmt: skip
     from actionplan.quarters import Quarter
 
-    monkeypatch.setattr(services, "render_pdf", lambda html: RenderedPdf(b"%PDF-1.7 x", 1))
+    monkeypatch.setattr(
+        services, "render_pdf", lambda html, **kwargs: RenderedPdf(b"%PDF-1.7 x", 1)
+    )
     pack = services.board_pack_create(
         plan=wscb_plan, quarter=Quarter.parse("2015-Q3"), produced_by=business_support
     )
