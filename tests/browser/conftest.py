@@ -97,9 +97,10 @@ def browser():
 
 
 @pytest.fixture(scope="session")
-def _page_pool(browser, live_server):
+def _page_pool(browser, live_server, django_db_setup):
     # A new browser context costs about a second of Chromium's CPU, most of the time of a page
     # check; a reused one, cleared, costs almost nothing. So contexts live for the session.
+    # (It asks for django_db_setup only to be closed before the test database is dropped.)
     pool = []
     yield pool
     for page in pool:
@@ -109,8 +110,9 @@ def _page_pool(browser, live_server):
 
 def _wait_for_request_threads(timeout: float = 10):
     # Closing a context closes its keep-alive connections; the live server's thread for each
-    # then closes its database connection. On SQLite in memory that connection is the shared
-    # one, which must still be shared when it does: wait for them before live_server stops.
+    # then closes its database connection. Wait for them: PostgreSQL refuses to drop the test
+    # database while they are open, and on SQLite in memory the connection is the shared one,
+    # which must still be shared when they close it (until live_server stops).
     deadline = time.monotonic() + timeout
     for thread in threading.enumerate():
         if thread.name.endswith("(process_request_thread)"):
