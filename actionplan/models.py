@@ -392,8 +392,10 @@ class Action(models.Model):
         indexes = [
             # Every list sorts a plan's actions by natural reference order.
             models.Index(fields=["plan", "sort_key"], name="actionplan_action_plan_sort"),
-            # Overdue lists: due_date < today.
+            # Overdue lists: due_date < today; and the quarter picker's range (plan_quarters).
             models.Index(fields=["due_date"], name="actionplan_action_due"),
+            # The quarter picker's range: the earliest start date (plan_quarters).
+            models.Index(fields=["start_date"], name="actionplan_action_start"),
         ]
 
     def __str__(self):
