@@ -89,6 +89,9 @@ class Priority(models.Model):
     natural_key.dependencies = ["actionplan.plan"]
 
 
+NO_HEADING = "(heading not given in the source plan)"
+
+
 class ObjectiveManager(models.Manager):
     def get_by_natural_key(self, plan_slug, number):
         return self.get(priority__plan__slug=plan_slug, number=number)
@@ -128,7 +131,7 @@ class Objective(models.Model):
 
     @property
     def display_title(self):
-        return self.title or "(heading not given in the source plan)"
+        return self.title or NO_HEADING
 
 
 class AccountableBodyManager(models.Manager):
