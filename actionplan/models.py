@@ -272,8 +272,15 @@ class ActionQuerySet(models.QuerySet):
         return self.filter(due_date__lt=today).exclude(current_rag=Rag.BLUE)
 
     def owned_by(self, user):
-        """Actions whose owner roles the user holds."""
-        return self.filter(owner_links__role__holders=user).distinct()
+        """Actions whose owner roles the user holds. A subquery, not a join: no duplicate
+        rows, so no DISTINCT over every column of them."""
+        held = ActionOwner.objects.filter(role__holders=user).values("action_id")
+        return self.filter(pk__in=held)
+
+    def for_status_list(self):
+        """Rows of a list that shows each action's body, current status and last update but
+        not its owners (My actions): body and latest update joined."""
+        return self.select_related("accountable_body", "latest_update")
 
     def with_status_as_of(self, day: date):
         """Annotate rag_as_of, update_at_as_of and commentary_as_of: the latest status update
@@ -290,13 +297,12 @@ class ActionQuerySet(models.QuerySet):
     def for_dashboard(self, *, as_of: date):
         """Rows for dashboards, the overview and their exports, as they stood at the end of
         `as_of`: with_status_as_of() plus overdue_as_of (past due on `as_of` and not Blue by
-        then), body joined, owners (with agency) prefetched. Figures, filters and tables all
-        read these annotations, never current_rag. Exports join the objective and priority
-        themselves: the tables show neither, and sorting a page with their long texts joined
-        took half a dashboard's time at 10,000 actions."""
+        then), owners (with agency) prefetched. Figures, filters and tables all read these
+        annotations, never current_rag. Lists that show the body, and exports, join what they
+        show themselves: sorting a page of a body's actions with the objective and priority's
+        long texts joined took half a dashboard's time at 10,000 actions."""
         return (
-            self.select_related("accountable_body")
-            .prefetch_related(_owner_links())
+            self.prefetch_related(_owner_links())
             .with_status_as_of(as_of)
             .annotate(
                 overdue_as_of=Case(
