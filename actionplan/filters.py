@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef, Q
 from actionplan.dashboards import RAG_KEYS, not_updated_since_q, overdue_q
 from actionplan.forms import QuickSelect
 from actionplan.models import (
+    NO_HEADING,
     Action,
     ActionOwner,
     Agency,
@@ -36,6 +37,46 @@ def _date_errors(what: str) -> dict[str, str]:
     return {"invalid": f"{what} must be a real date, for example 31/12/2015 or 2015-12-31."}
 
 
+class _LabelledChoiceIterator(django_filters.fields.ModelChoiceIterator):
+    """The choices from one values_list() query, each labelled by the field's
+    label_from_values(): no model instance per option (a body's objectives and owner roles
+    run to hundreds at 10,000 actions)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        label = self.field.label_from_values
+        for pk, *values in self.queryset.values_list("pk", *self.field.label_fields):
+            yield pk, label(*values)
+
+
+class _LabelledChoiceField(django_filters.fields.ModelChoiceField):
+    iterator = _LabelledChoiceIterator
+
+    def __init__(self, *args, label_fields: tuple[str, ...], label_from_values, **kwargs):
+        self.label_fields, self.label_from_values = label_fields, label_from_values
+        super().__init__(*args, **kwargs)
+
+
+class LabelledChoiceFilter(django_filters.ModelChoiceFilter):
+    """A model choice filter whose options read only the label's fields. Give it
+    label_fields and a label_from_values() that says what the model's __str__ says."""
+
+    field_class = _LabelledChoiceField
+
+
+def _priority_label(number, title) -> str:
+    return f"Priority {number}: {title}"
+
+
+def _objective_label(number, title) -> str:
+    return f"{number} {title or NO_HEADING}"
+
+
+def _role_label(title, agency_name) -> str:
+    return f"{title} ({agency_name})"
+
+
 class ActionFilterForm(forms.Form):
     def clean(self):
         data = super().clean()
@@ -52,15 +93,19 @@ class ActionFilter(django_filters.FilterSet):
         max_length=200,
         help_text="Words in the reference, action, measures or latest commentary.",
     )
-    priority = django_filters.ModelChoiceFilter(
+    priority = LabelledChoiceFilter(
         field_name="objective__priority",
         queryset=Priority.objects.none(),
+        label_fields=("number", "title"),
+        label_from_values=_priority_label,
         label="Priority",
         empty_label="Any priority",
         widget=QuickSelect,
     )
-    objective = django_filters.ModelChoiceFilter(
+    objective = LabelledChoiceFilter(
         queryset=Objective.objects.none(),
+        label_fields=("number", "title"),
+        label_from_values=_objective_label,
         label="Objective",
         empty_label="Any objective",
         widget=QuickSelect,
@@ -73,15 +118,19 @@ class ActionFilter(django_filters.FilterSet):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": "Choose RAG statuses from the list."},
     )
-    owner = django_filters.ModelChoiceFilter(
+    owner = LabelledChoiceFilter(
         queryset=OwnerRole.objects.none(),
+        label_fields=("title", "agency__name"),
+        label_from_values=_role_label,
         method="filter_owner",
         label="Owner role",
         empty_label="Any owner",
         widget=QuickSelect,
     )
-    agency = django_filters.ModelChoiceFilter(
+    agency = LabelledChoiceFilter(
         queryset=Agency.objects.none(),
+        label_fields=("name",),
+        label_from_values=str,
         method="filter_agency",
         label="Owner's agency",
         empty_label="Any agency",
@@ -134,9 +183,7 @@ class ActionFilter(django_filters.FilterSet):
         self.filters["objective"].queryset = Objective.objects.filter(
             pk__in=actions.values("objective_id")
         )
-        self.filters["owner"].queryset = OwnerRole.objects.filter(
-            pk__in=owners.values("role_id")
-        ).select_related("agency")
+        self.filters["owner"].queryset = OwnerRole.objects.filter(pk__in=owners.values("role_id"))
         self.filters["agency"].queryset = Agency.objects.filter(
             pk__in=owners.values("role__agency_id")
         )

@@ -51,20 +51,12 @@ def _options(choices, values: set[str]):
             option_value = "" if option_value is None else str(option_value)
             selected = not found and option_value in values
             found |= selected
-            html.append(
-                markup.format_html(
-                    '<option value="{}"{}>{}</option>',
-                    option_value,
-                    _SELECTED if selected else "",
-                    option_label,
-                )
-            )
+            value_html, text = markup.escape(option_value), markup.escape(option_label)
+            attrs = " selected" if selected else ""
+            html.append(f'<option value="{value_html}"{attrs}>{text}</option>')
         if grouped:
             html.append("</optgroup>")
     return mark_safe("".join(html))
-
-
-_SELECTED = mark_safe(" selected")
 
 
 class StatusUpdateForm(forms.Form):

@@ -89,6 +89,9 @@ class Priority(models.Model):
     natural_key.dependencies = ["actionplan.plan"]
 
 
+NO_HEADING = "(heading not given in the source plan)"
+
+
 class ObjectiveManager(models.Manager):
     def get_by_natural_key(self, plan_slug, number):
         return self.get(priority__plan__slug=plan_slug, number=number)
@@ -128,7 +131,7 @@ class Objective(models.Model):
 
     @property
     def display_title(self):
-        return self.title or "(heading not given in the source plan)"
+        return self.title or NO_HEADING
 
 
 class AccountableBodyManager(models.Manager):
@@ -269,8 +272,15 @@ class ActionQuerySet(models.QuerySet):
         return self.filter(due_date__lt=today).exclude(current_rag=Rag.BLUE)
 
     def owned_by(self, user):
-        """Actions whose owner roles the user holds."""
-        return self.filter(owner_links__role__holders=user).distinct()
+        """Actions whose owner roles the user holds. A subquery, not a join: no duplicate
+        rows, so no DISTINCT over every column of them."""
+        held = ActionOwner.objects.filter(role__holders=user).values("action_id")
+        return self.filter(pk__in=held)
+
+    def for_status_list(self):
+        """Rows of a list that shows each action's body, current status and last update but
+        not its owners (My actions): body and latest update joined."""
+        return self.select_related("accountable_body", "latest_update")
 
     def with_status_as_of(self, day: date):
         """Annotate rag_as_of, update_at_as_of and commentary_as_of: the latest status update
@@ -287,13 +297,12 @@ class ActionQuerySet(models.QuerySet):
     def for_dashboard(self, *, as_of: date):
         """Rows for dashboards, the overview and their exports, as they stood at the end of
         `as_of`: with_status_as_of() plus overdue_as_of (past due on `as_of` and not Blue by
-        then), body joined, owners (with agency) prefetched. Figures, filters and tables all
-        read these annotations, never current_rag. Exports join the objective and priority
-        themselves: the tables show neither, and sorting a page with their long texts joined
-        took half a dashboard's time at 10,000 actions."""
+        then), owners (with agency) prefetched. Figures, filters and tables all read these
+        annotations, never current_rag. Lists that show the body, and exports, join what they
+        show themselves: sorting a page of a body's actions with the objective and priority's
+        long texts joined took half a dashboard's time at 10,000 actions."""
         return (
-            self.select_related("accountable_body")
-            .prefetch_related(_owner_links())
+            self.prefetch_related(_owner_links())
             .with_status_as_of(as_of)
             .annotate(
                 overdue_as_of=Case(
@@ -392,8 +401,10 @@ class Action(models.Model):
         indexes = [
             # Every list sorts a plan's actions by natural reference order.
             models.Index(fields=["plan", "sort_key"], name="actionplan_action_plan_sort"),
-            # Overdue lists: due_date < today.
+            # Overdue lists: due_date < today; and the quarter picker's range (plan_quarters).
             models.Index(fields=["due_date"], name="actionplan_action_due"),
+            # The quarter picker's range: the earliest start date (plan_quarters).
+            models.Index(fields=["start_date"], name="actionplan_action_start"),
         ]
 
     def __str__(self):

@@ -86,7 +86,8 @@ def plan_detail(request, slug):
 
 @login_required
 def my_actions(request):
-    actions = Action.objects.owned_by(request.user).for_list().order_by("due_date", "sort_key")
+    actions = Action.objects.owned_by(request.user).for_status_list()
+    actions = actions.order_by("due_date", "sort_key")
     context = {"actions": actions, "today": timezone.localdate()}
     return render(request, "actionplan/my_actions.html", context)
 
@@ -307,7 +308,8 @@ def body_export(request, pk, fmt):
         # Never export something other than what was asked for: show the errors instead.
         url = reverse("actionplan:body-dashboard", kwargs={"pk": body.pk})
         return redirect(f"{url}?{request.GET.urlencode()}")
-    rows = filterset.qs.select_related("objective__priority").prefetch_related("measures")
+    rows = filterset.qs.select_related("objective__priority", "accountable_body")
+    rows = rows.prefetch_related("measures")
     rows = rows.order_by("plan", "sort_key")
     response = HttpResponse(exports.render(rows, fmt), content_type=exports.CONTENT_TYPES[fmt])
     filename = f"{slugify(body.name)}-as-of-{as_of.day.isoformat()}.{fmt}"
@@ -332,7 +334,8 @@ def overview(request):
     priorities = Priority.objects.select_related("plan").order_by("plan__title", "number")
     bodies = AccountableBody.objects.order_by("name")
     by_priority, by_body = dashboards.rag_breakdown(actions, priorities, bodies)
-    overdue = actions.filter(dashboards.overdue_q()).order_by("plan", "sort_key")
+    overdue = actions.filter(dashboards.overdue_q()).select_related("accountable_body")
+    overdue = overdue.order_by("plan", "sort_key")
     overdue_table = ActionTable(
         overdue,
         orderable=False,

@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 
 from accounts.permissions import BOARD_MEMBER_GROUP, BUSINESS_SUPPORT_GROUP
 from actionplan import exports
-from actionplan.dashboards import Breakdown
+from actionplan.dashboards import Breakdown, plan_quarters
 from actionplan.models import (
     AccountableBody,
     Action,
@@ -26,6 +26,7 @@ from actionplan.models import (
     Priority,
     Rag,
 )
+from actionplan.quarters import Quarter
 from actionplan.services import status_update_create
 from tests.conftest import make_action, make_body, make_plan, make_role, make_user
 
@@ -364,6 +365,16 @@ def test_table_is_paginated_and_keeps_the_filters(viewer, time_machine):
 
 
 # As of a date
+
+
+def test_quarter_picker_runs_from_the_earliest_date_to_the_latest_due_date_or_update():
+    make_action(start_date=date(2012, 5, 1), due_date=date(2013, 1, 31))
+    late = make_action(due_date=date(2019, 6, 1))
+    assert plan_quarters(date(2030, 1, 1))[-1] == Quarter(2019, 1)  # the last due date
+    update(late, Rag.GREEN, local(2021, 2, 1, 10))
+    quarters = plan_quarters(date(2030, 1, 1))
+    assert (quarters[0], quarters[-1]) == (Quarter(2012, 1), Quarter(2020, 4))  # the update
+    assert plan_quarters(date(2016, 1, 15))[-1] == Quarter(2015, 4)  # never past today
 
 
 def test_status_as_of_a_day_counts_an_update_at_23_59_but_not_at_00_01_next_day(sample):

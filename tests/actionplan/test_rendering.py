@@ -1,5 +1,6 @@
 """What the app writes in Python for speed must be what the libraries write: the action
-table's cells (ActionTable.rendered_rows), select options and actionplan.markup."""
+table's cells (ActionTable.rendered_rows), select options and their labels, and
+actionplan.markup."""
 
 import re
 from datetime import date, datetime
@@ -13,8 +14,9 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy
 
 from actionplan import markup
+from actionplan.filters import ActionFilter
 from actionplan.forms import QuickSelect
-from actionplan.models import Action, Rag
+from actionplan.models import AccountableBody, Action, Objective, Rag
 from actionplan.services import status_update_create
 from actionplan.tables import COMMENTARY_SNIPPET_CHARS, ActionTable, snippet
 from tests.conftest import make_action, make_body, make_role, make_user
@@ -97,3 +99,13 @@ def test_quick_select_writes_what_djangos_select_writes(choices, value):
 def test_markup_format_html_is_djangos(value):
     template = '<span title="{}">{}</span>'
     assert markup.format_html(template, value, value) == format_html(template, value, value)
+
+
+@pytest.mark.parametrize("field", ["priority", "objective", "owner", "agency"])
+def test_filter_choices_are_labelled_as_the_models_label_themselves(wscb_plan, field):
+    Objective.objects.filter(number="2.1").update(title="")  # "(heading not given ...)"
+    for body in AccountableBody.objects.all():
+        filterset = ActionFilter({}, queryset=Action.objects.all(), as_of=AS_OF, body=body)
+        choices = list(filterset.form.fields[field].choices)[1:]  # after "Any ..."
+        expected = [(obj.pk, str(obj)) for obj in filterset.filters[field].queryset]
+        assert choices == expected
