@@ -50,6 +50,7 @@ POSTS = [
     ("password_change", lambda a: {}),
     ("login", lambda a: {}),
     ("password_reset", lambda a: {}),
+    ("reports:pack-new", lambda a: {}),
 ]
 
 
@@ -179,3 +180,33 @@ def test_log_times_are_utc():
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "m", None, None)
     record.created = 0
     assert UTCFormatter("%(asctime)s").format(record) == "1970-01-01T00:00:00Z"
+
+
+_filter_value = st.one_of(st.text(max_size=60), st.dates().map(str), st.integers().map(str))
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    params=st.dictionaries(
+        st.sampled_from(
+            ["q", "priority", "objective", "rag", "owner", "agency", "overdue", "due_from",
+             "due_to", "not_updated_since", "as_of", "quarter", "sort", "page", "per_page"]
+        ),
+        _filter_value,
+        max_size=6,
+    )
+)  # fmt: skip
+def test_fuzzed_dashboard_filters_never_error(client, chair, target_action, params):
+    client.force_login(chair)
+    client.raise_request_exception = False
+    params = {key: value.replace("\x00", "") for key, value in params.items()}
+    before = StatusUpdate.objects.count()
+    url = reverse("actionplan:body-dashboard", kwargs={"pk": target_action.accountable_body_id})
+    for path in [url, reverse("actionplan:overview")]:
+        response = client.get(path, params)
+        assert response.status_code in {200, 400, 404}, (path, params, response.status_code)
+    assert StatusUpdate.objects.count() == before
