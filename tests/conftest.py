@@ -47,6 +47,21 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         call_command("loaddata", str(WSCB_FIXTURE), verbosity=0)
         _wscb_rows[:] = [(model, list(model._base_manager.values())) for model in _plan_models()]
+    yield
+    with django_db_blocker.unblock():
+        _close_stray_connections()
+
+
+def _close_stray_connections():
+    """PostgreSQL will not drop the test database while any session is open on it. A live-server
+    request thread or a pack worker process can outlive its test by a moment: end them here."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 def _plan_models() -> list[type[models.Model]]:

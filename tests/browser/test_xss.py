@@ -49,8 +49,8 @@ def _fill_every_free_text_field(body, corpus, chair):
     and in the plan's own text that business support types in the admin."""
     actions = list(Action.objects.filter(accountable_body=body).order_by("sort_key"))
     authors = [
-        make_user(username=f"hostile{i}", first_name=corpus[i], last_name=corpus[-i - 1],
-                  job_title=corpus[i + 1])
+        make_user(username=f"hostile{i}", first_name=corpus[i][:150],
+                  last_name=corpus[-i - 1][:150], job_title=corpus[i + 1][:200])
         for i in range(5)
     ]  # fmt: skip
     for author in authors:
@@ -64,7 +64,7 @@ def _fill_every_free_text_field(body, corpus, chair):
             commentary=text, expected_version=action.version, created_at=when,
         )  # fmt: skip
     for index, action in enumerate(actions):
-        action.description = corpus[(index * 7) % len(corpus)]
+        action.description = corpus[(index * 7) % len(corpus)]  # a TextField: no length limit
         action.timeframe = action.timeframe  # the dates stay valid
         action.save()
         Measure.objects.filter(action=action).update(text=corpus[(index * 11) % len(corpus)])
