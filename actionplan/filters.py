@@ -38,10 +38,6 @@ def _date_errors(what: str) -> dict[str, str]:
     return {"invalid": f"{what} must be a real date, for example 31/12/2015 or 2015-12-31."}
 
 
-def _with_empty(empty_label, options):
-    return [("", empty_label), *options()]
-
-
 class ActionFilterForm(forms.Form):
     def clean(self):
         data = super().clean()
@@ -132,8 +128,8 @@ class ActionFilter(django_filters.FilterSet):
         super().__init__(data, queryset, **kwargs)
         self.as_of = as_of
         # Choices list only what the body's actions use (every action's, without a body).
-        # These querysets check a chosen value; the options come from _objective_rows and
-        # _role_rows, two queries for the four lists.
+        # These querysets check a chosen value; the options come from _options, two queries
+        # for the four lists.
         actions = Action.objects.filter(accountable_body=body) if body else Action.objects.all()
         owners = ActionOwner.objects.filter(action__in=actions)
         objectives = Objective.objects.filter(pk__in=actions.values("objective_id"))
@@ -151,50 +147,34 @@ class ActionFilter(django_filters.FilterSet):
             fields = super().form.fields
             # The widgets' options only (the querysets still check a chosen value), and as
             # callables: read when the options are written, so never for an export.
-            for name, options in [
-                ("priority", self._priority_options),
-                ("objective", self._objective_options),
-                ("owner", self._owner_options),
-                ("agency", self._agency_options),
-            ]:
-                field = fields[name]
-                field.widget.choices = partial(_with_empty, field.empty_label, options)
+            for name in ["priority", "objective", "owner", "agency"]:
+                empty = ("", fields[name].empty_label)
+                fields[name].widget.choices = partial(self._choices, name, empty)
         return self._form
 
-    @cached_property
-    def _objective_rows(self) -> list[tuple]:
-        """(pk, number, title, priority pk, number, title) of the objectives, in their order,
-        which is also their priorities' order."""
-        return list(
-            self.filters["objective"].queryset.values_list(
-                "pk", "number", "title", "priority_id", "priority__number", "priority__title"
-            )
-        )
+    def _choices(self, name, empty):
+        return [empty, *self._options[name]]
 
     @cached_property
-    def _role_rows(self) -> list[tuple]:
-        """(pk, title, agency pk, agency name) of the owner roles, in their order, which is
-        also their agencies' order."""
-        return list(
-            self.filters["owner"].queryset.values_list("pk", "title", "agency_id", "agency__name")
+    def _options(self) -> dict[str, list[tuple[int, str]]]:
+        """The four lists' options, each labelled as the model's __str__ labels it (a test
+        holds them equal), from two queries: the objectives with their priorities and the
+        owner roles with their agencies, each in an order that is also the other's."""
+        objectives = self.filters["objective"].queryset.values_list(
+            "pk", "number", "title", "priority_id", "priority__number", "priority__title"
         )
-
-    # Each labelled as the model's __str__ labels it (a test holds them equal).
-    def _priority_options(self):
-        rows = self._objective_rows
-        return list(dict.fromkeys((row[3], f"Priority {row[4]}: {row[5]}") for row in rows))
-
-    def _objective_options(self):
-        return [
-            (pk, f"{number} {title or NO_HEADING}")
-            for pk, number, title, *_ in self._objective_rows
-        ]
-
-    def _owner_options(self):
-        return [(pk, f"{title} ({agency})") for pk, title, _, agency in self._role_rows]
-
-    def _agency_options(self):
-        return list(dict.fromkeys((pk, agency) for *_, pk, agency in self._role_rows))
+        roles = self.filters["owner"].queryset.values_list(
+            "pk", "title", "agency_id", "agency__name"
+        )
+        objectives, roles = list(objectives), list(roles)
+        return {
+            "priority": list(
+                dict.fromkeys((p, f"Priority {n}: {t}") for *_, p, n, t in objectives)
+            ),
+            "objective": [(pk, f"{n} {t or NO_HEADING}") for pk, n, t, *_ in objectives],
+            "owner": [(pk, f"{title} ({agency})") for pk, title, _, agency in roles],
+            "agency": list(dict.fromkeys((pk, agency) for *_, pk, agency in roles)),
+        }
 
     def filter_text(self, queryset, name, value):
         # Every word must appear somewhere: "toolkit schools" narrows, as people expect.
