@@ -6,6 +6,7 @@ current_rag, so that a look back at a past date filters on the status as it stoo
 """
 
 from datetime import date
+from functools import cached_property, partial
 
 import django_filters
 from django import forms
@@ -37,46 +38,6 @@ def _date_errors(what: str) -> dict[str, str]:
     return {"invalid": f"{what} must be a real date, for example 31/12/2015 or 2015-12-31."}
 
 
-class _LabelledChoiceIterator(django_filters.fields.ModelChoiceIterator):
-    """The choices from one values_list() query, each labelled by the field's
-    label_from_values(): no model instance per option (a body's objectives and owner roles
-    run to hundreds at 10,000 actions)."""
-
-    def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        label = self.field.label_from_values
-        for pk, *values in self.queryset.values_list("pk", *self.field.label_fields):
-            yield pk, label(*values)
-
-
-class _LabelledChoiceField(django_filters.fields.ModelChoiceField):
-    iterator = _LabelledChoiceIterator
-
-    def __init__(self, *args, label_fields: tuple[str, ...], label_from_values, **kwargs):
-        self.label_fields, self.label_from_values = label_fields, label_from_values
-        super().__init__(*args, **kwargs)
-
-
-class LabelledChoiceFilter(django_filters.ModelChoiceFilter):
-    """A model choice filter whose options read only the label's fields. Give it
-    label_fields and a label_from_values() that says what the model's __str__ says."""
-
-    field_class = _LabelledChoiceField
-
-
-def _priority_label(number, title) -> str:
-    return f"Priority {number}: {title}"
-
-
-def _objective_label(number, title) -> str:
-    return f"{number} {title or NO_HEADING}"
-
-
-def _role_label(title, agency_name) -> str:
-    return f"{title} ({agency_name})"
-
-
 class ActionFilterForm(forms.Form):
     def clean(self):
         data = super().clean()
@@ -93,19 +54,15 @@ class ActionFilter(django_filters.FilterSet):
         max_length=200,
         help_text="Words in the reference, action, measures or latest commentary.",
     )
-    priority = LabelledChoiceFilter(
+    priority = django_filters.ModelChoiceFilter(
         field_name="objective__priority",
         queryset=Priority.objects.none(),
-        label_fields=("number", "title"),
-        label_from_values=_priority_label,
         label="Priority",
         empty_label="Any priority",
         widget=QuickSelect,
     )
-    objective = LabelledChoiceFilter(
+    objective = django_filters.ModelChoiceFilter(
         queryset=Objective.objects.none(),
-        label_fields=("number", "title"),
-        label_from_values=_objective_label,
         label="Objective",
         empty_label="Any objective",
         widget=QuickSelect,
@@ -118,19 +75,15 @@ class ActionFilter(django_filters.FilterSet):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": "Choose RAG statuses from the list."},
     )
-    owner = LabelledChoiceFilter(
+    owner = django_filters.ModelChoiceFilter(
         queryset=OwnerRole.objects.none(),
-        label_fields=("title", "agency__name"),
-        label_from_values=_role_label,
         method="filter_owner",
         label="Owner role",
         empty_label="Any owner",
         widget=QuickSelect,
     )
-    agency = LabelledChoiceFilter(
+    agency = django_filters.ModelChoiceFilter(
         queryset=Agency.objects.none(),
-        label_fields=("name",),
-        label_from_values=str,
         method="filter_agency",
         label="Owner's agency",
         empty_label="Any agency",
@@ -175,18 +128,53 @@ class ActionFilter(django_filters.FilterSet):
         super().__init__(data, queryset, **kwargs)
         self.as_of = as_of
         # Choices list only what the body's actions use (every action's, without a body).
+        # These querysets check a chosen value; the options come from _options, two queries
+        # for the four lists.
         actions = Action.objects.filter(accountable_body=body) if body else Action.objects.all()
         owners = ActionOwner.objects.filter(action__in=actions)
+        objectives = Objective.objects.filter(pk__in=actions.values("objective_id"))
+        roles = OwnerRole.objects.filter(pk__in=owners.values("role_id"))
         self.filters["priority"].queryset = Priority.objects.filter(
-            pk__in=actions.values("objective__priority_id")
+            pk__in=objectives.values("priority_id")
         )
-        self.filters["objective"].queryset = Objective.objects.filter(
-            pk__in=actions.values("objective_id")
+        self.filters["objective"].queryset = objectives
+        self.filters["owner"].queryset = roles
+        self.filters["agency"].queryset = Agency.objects.filter(pk__in=roles.values("agency_id"))
+
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            fields = super().form.fields
+            # The widgets' options only (the querysets still check a chosen value), and as
+            # callables: read when the options are written, so never for an export.
+            for name in ["priority", "objective", "owner", "agency"]:
+                empty = ("", fields[name].empty_label)
+                fields[name].widget.choices = partial(self._choices, name, empty)
+        return self._form
+
+    def _choices(self, name, empty):
+        return [empty, *self._options[name]]
+
+    @cached_property
+    def _options(self) -> dict[str, list[tuple[int, str]]]:
+        """The four lists' options, each labelled as the model's __str__ labels it (a test
+        holds them equal), from two queries: the objectives with their priorities and the
+        owner roles with their agencies, each in an order that is also the other's."""
+        objectives = self.filters["objective"].queryset.values_list(
+            "pk", "number", "title", "priority_id", "priority__number", "priority__title"
         )
-        self.filters["owner"].queryset = OwnerRole.objects.filter(pk__in=owners.values("role_id"))
-        self.filters["agency"].queryset = Agency.objects.filter(
-            pk__in=owners.values("role__agency_id")
+        roles = self.filters["owner"].queryset.values_list(
+            "pk", "title", "agency_id", "agency__name"
         )
+        objectives, roles = list(objectives), list(roles)
+        return {
+            "priority": list(
+                dict.fromkeys((p, f"Priority {n}: {t}") for *_, p, n, t in objectives)
+            ),
+            "objective": [(pk, f"{n} {t or NO_HEADING}") for pk, n, t, *_ in objectives],
+            "owner": [(pk, f"{title} ({agency})") for pk, title, _, agency in roles],
+            "agency": list(dict.fromkeys((pk, agency) for *_, pk, agency in roles)),
+        }
 
     def filter_text(self, queryset, name, value):
         # Every word must appear somewhere: "toolkit schools" narrows, as people expect.

@@ -238,7 +238,7 @@ NOT_RATED_LABEL = "Not yet rated"
 NOT_RATED_DEFINITION = "No status update has been made yet"
 
 
-# Where for_list() and for_dashboard() put each action's owner links (role and agency joined).
+# Where with_owners() puts each action's owner links (role and agency joined).
 PREFETCHED_OWNER_LINKS = "prefetched_owner_links"
 
 
@@ -261,7 +261,12 @@ class ActionQuerySet(models.QuerySet):
         objective, priority, body and latest update joined; owners (with agency) prefetched."""
         return self.select_related(
             "objective__priority", "accountable_body", "latest_update__author"
-        ).prefetch_related(_owner_links())
+        ).with_owners()
+
+    def with_owners(self):
+        """Owner links (role and agency joined) prefetched, for owner_link_list() and
+        owner_roles()."""
+        return self.prefetch_related(_owner_links())
 
     def for_export(self):
         """Rows for the plan export: list data plus measures, in plan order."""
@@ -297,21 +302,18 @@ class ActionQuerySet(models.QuerySet):
     def for_dashboard(self, *, as_of: date):
         """Rows for dashboards, the overview and their exports, as they stood at the end of
         `as_of`: with_status_as_of() plus overdue_as_of (past due on `as_of` and not Blue by
-        then), owners (with agency) prefetched. Figures, filters and tables all read these
-        annotations, never current_rag. Lists that show the body, and exports, join what they
-        show themselves: sorting a page of a body's actions with the objective and priority's
-        long texts joined took half a dashboard's time at 10,000 actions."""
-        return (
-            self.prefetch_related(_owner_links())
-            .with_status_as_of(as_of)
-            .annotate(
-                overdue_as_of=Case(
-                    # No update yet (NULL) is not Blue: a past-due unrated action is overdue.
-                    When(due_date__gte=as_of, then=Value(False)),
-                    When(rag_as_of=Rag.BLUE, then=Value(False)),
-                    default=Value(True),
-                    output_field=BooleanField(),
-                )
+        then). Figures, filters and tables all read these annotations, never current_rag.
+        Lists and exports join or prefetch what they show themselves: the action table reads
+        its page's owners in one query of its own, and sorting a page of a body's actions
+        with the objective and priority's long texts joined took half a dashboard's time at
+        10,000 actions."""
+        return self.with_status_as_of(as_of).annotate(
+            overdue_as_of=Case(
+                # No update yet (NULL) is not Blue: a past-due unrated action is overdue.
+                When(due_date__gte=as_of, then=Value(False)),
+                When(rag_as_of=Rag.BLUE, then=Value(False)),
+                default=Value(True),
+                output_field=BooleanField(),
             )
         )
 
@@ -446,7 +448,7 @@ class Action(models.Model):
         return self.due_date < today and self.current_rag != Rag.BLUE
 
     def owner_link_list(self) -> list:
-        """The owner links in source order: those for_list() or for_dashboard() prefetched,
+        """The owner links in source order: those with_owners() (or for_list()) prefetched,
         else a query (prefetch them in lists)."""
         links = self.__dict__.get(PREFETCHED_OWNER_LINKS)
         return list(self.owner_links.all()) if links is None else links

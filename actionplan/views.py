@@ -309,7 +309,7 @@ def body_export(request, pk, fmt):
         url = reverse("actionplan:body-dashboard", kwargs={"pk": body.pk})
         return redirect(f"{url}?{request.GET.urlencode()}")
     rows = filterset.qs.select_related("objective__priority", "accountable_body")
-    rows = rows.prefetch_related("measures")
+    rows = rows.with_owners().prefetch_related("measures")
     rows = rows.order_by("plan", "sort_key")
     response = HttpResponse(exports.render(rows, fmt), content_type=exports.CONTENT_TYPES[fmt])
     filename = f"{slugify(body.name)}-as-of-{as_of.day.isoformat()}.{fmt}"

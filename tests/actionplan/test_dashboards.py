@@ -706,10 +706,10 @@ def test_dashboard_query_count_is_fixed(counting_client, django_assert_num_queri
     )
     # session, user, body, its chairs, the quarter picker's date range, the table's row count,
     # the headline figures (one aggregate), the nav's "chairs a body?" and the user's groups
-    # (the nav asks can_produce_reports), the four filter
-    # choice lists (priority, objective, owner role, agency), the page of actions (objective,
-    # priority, body joined; status as of the date in subqueries), their owners (+agency)
-    with django_assert_num_queries(15):
+    # (the nav asks can_produce_reports), the filters' choices (objectives with their
+    # priorities, owner roles with their agencies), the page of actions (status as of the date
+    # in subqueries), their owners (+role, agency)
+    with django_assert_num_queries(13):
         response = counting_client.get(dashboard_url(big, query))
     assert len(refs(response)) == 25
 
