@@ -40,20 +40,19 @@ def can_view_plan(user) -> bool:
     return user.is_authenticated and user.is_active
 
 
+def _ids_once(user, key: str, related) -> set[int]:
+    """Ask the database once per request object: templates ask the same question many times."""
+    if key not in user.__dict__:
+        user.__dict__[key] = set(related.values_list("pk", flat=True))
+    return user.__dict__[key]
+
+
 def chaired_body_ids(user) -> set[int]:
-    cache = user.__dict__.get("_chaired_body_ids")
-    if cache is None:
-        cache = set(user.chaired_bodies.values_list("pk", flat=True))
-        user.__dict__["_chaired_body_ids"] = cache
-    return cache
+    return _ids_once(user, "_chaired_body_ids", user.chaired_bodies)
 
 
 def held_role_ids(user) -> set[int]:
-    cache = user.__dict__.get("_held_role_ids")
-    if cache is None:
-        cache = set(user.roles.values_list("pk", flat=True))
-        user.__dict__["_held_role_ids"] = cache
-    return cache
+    return _ids_once(user, "_held_role_ids", user.roles)
 
 
 def is_chair(user) -> bool:

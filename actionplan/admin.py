@@ -3,6 +3,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from actionplan.admin_readonly import ReadOnlyAdminMixin
 from actionplan.models import (
     AccountableBody,
     Action,
@@ -133,7 +134,7 @@ class OwnerRoleAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(StatusUpdate)
-class StatusUpdateAdmin(admin.ModelAdmin):
+class StatusUpdateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: status history is the audit of statuses and is never edited or deleted."""
 
     list_display = ["action", "rag", "author", "created_at", "is_demo"]
@@ -141,12 +142,3 @@ class StatusUpdateAdmin(admin.ModelAdmin):
     list_select_related = ["action", "author"]
     search_fields = ["action__reference", "commentary", "author__username"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
