@@ -174,10 +174,12 @@ ACCESSIBILITY_CONTACT_EMAIL = env_str("ACCESSIBILITY_CONTACT_EMAIL", DEFAULT_FRO
 PROTECTIVE_MARKING = env_str("PROTECTIVE_MARKING", "OFFICIAL-SENSITIVE")
 
 # Board packs are produced in the background: requests are queued in the database and run by
-# `manage.py db_worker` (./run.sh serve starts one). A pack of at least this many actions is
-# laid out in parallel processes, one per core, and joined (reports/parallel.py).
+# `manage.py db_worker` (./run.sh serve starts one). Where there are two cores or more, a pack
+# of at least PACK_PARALLEL_MIN_ACTIONS actions is laid out in parts in PACK_WORKERS parallel
+# processes (0: one per core) and joined (reports/parallel.py); a smaller one in one process.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
-PACK_PARALLEL_MIN_ACTIONS = env_int("PACK_PARALLEL_MIN_ACTIONS", 150)
+PACK_PARALLEL_MIN_ACTIONS = env_int("PACK_PARALLEL_MIN_ACTIONS", 20)
+PACK_WORKERS = env_int("PACK_WORKERS", 0)
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=True)

@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import sys
 import time
 import traceback
@@ -22,6 +23,7 @@ from pathlib import Path
 
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from bench import environment
     from bench import run as harness  # sets up Django with production settings
 else:
     harness = None
@@ -146,16 +148,16 @@ def main():
         "--compare", action="store_true", help="render each size in parallel and in one process"
     )
     args = parser.parse_args()
-    harness.setup_test_environment()
-    call_command("collectstatic", "--no-input", verbosity=0)
     engine = "PostgreSQL" if connection.vendor == "postgresql" else "SQLite"
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     rows = []
-    try:
+    with environment.test_database():
         for size_name in args.sizes:
             plan = build(size_name)
             print(f"# {size_name}: {plan.actions.count()} actions", flush=True)
-            html = harness.measure(html_path(harness.Client(), {"plan": plan}), repeats=3)
+            html_times = harness.measure(
+                {"html": html_path(harness.Client(), {"plan": plan})}, {"html": 3}
+            )["html"]
+            html = {"median": statistics.median(html_times["times"]), "bytes": html_times["bytes"]}
             print(
                 f"  Board pack HTML: {html['median']:.0f} ms, {html['bytes']:,} bytes", flush=True
             )
@@ -164,8 +166,6 @@ def main():
                 result = measure_pdf(plan, parallel_from=limit)
                 print(f"  Board pack PDF: {describe(result)}", flush=True)
                 rows.append((size_name, html, result))
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
     print(f"\n## Board pack on {engine}\n")
     print(
         "| size | HTML ms | PDF s | CPU s | pages | pages/s "

@@ -7,8 +7,8 @@ actions (a piece starts a new page; a priority or objective that goes on is head
 "(continued)"), and the appendix. A pool of worker processes, one per core, lays out each
 part and writes it as a tagged PDF without its running header and footer. Then:
 
-1. the cover and contents are laid out again with the page numbers the parts found for each
-   section (a first layout with placeholder numbers gave their page count);
+1. the cover and contents are laid out with the page numbers the parts found for each section
+   (on the guess that they take FRONT_PAGES pages; again, if that was wrong);
 2. the running header and footer, with "Page X of Y" and the real total, are laid out as a
    separate untagged document (in chunks, in the pool) and drawn over every page, marked as
    an artifact, as WeasyPrint's own page margins are not part of the structure tree either;
@@ -36,6 +36,8 @@ from reports.pdf import PackRenderError, RenderedPdf, lay_out, write
 CHUNK_ACTIONS = 80
 # Pages of running header and footer laid out in one go.
 STAMP_PAGES = 400
+# Pages of cover and contents, until laid out: one each, unless the contents is long.
+FRONT_PAGES = 2
 PT_PER_PX = 0.75  # WeasyPrint lays out in CSS pixels; PDF coordinates are points
 
 
@@ -115,10 +117,6 @@ def render_part(html: str, *, link_anchors: tuple[str, ...] = ()) -> RenderedPar
     return RenderedPart(write(document), len(document.pages), anchors, bookmarks)
 
 
-def count_pages(html: str) -> int:
-    return len(lay_out(html).pages)
-
-
 def render_stamp(html: str) -> bytes:
     return write(lay_out(html, tagged=False), tagged=False)
 
@@ -134,33 +132,54 @@ def render_joined(
     """Lay out `parts` (HTML documents) in parallel and join them behind the cover and
     contents, `front(page_numbers)`, under running headers and footers,
     `stamp(first_page, page_count, total_pages)`."""
-    with ProcessPoolExecutor(max_workers=workers or os.cpu_count(), mp_context=_fork()) as pool:
-        front_pages = pool.submit(count_pages, front({}))
+    with ProcessPoolExecutor(max_workers=workers or available_cores(), mp_context=_fork()) as pool:
         biggest_first = sorted(range(len(parts)), key=lambda i: -len(parts[i]))
         futures = {pool.submit(render_part, parts[i]): i for i in biggest_first}
         rendered: list[RenderedPart] = [None] * len(parts)  # type: ignore[list-item]
         for done, future in enumerate(as_completed(futures), start=1):
             rendered[futures[future]] = future.result()
             progress(f"Laid out part {done} of {len(parts)}")
-        offset = front_pages.result()
-        toc: dict[str, int] = {}
-        for part in rendered:
-            for name, index in part.anchors.items():
-                toc.setdefault(name, offset + index + 1)
-            offset += part.page_count
-        total = offset
-        progress(f"Numbering {total} pages and laying out the contents")
-        front_future = pool.submit(render_part, front(toc), link_anchors=tuple(toc))
-        stamps = [
-            pool.submit(render_stamp, stamp(first, min(STAMP_PAGES, total + 1 - first), total))
-            for first in range(1, total + 1, STAMP_PAGES)
-        ]
-        front_part = front_future.result()
+        # The cover and contents come first, so every page number depends on their length:
+        # lay them out on a guess and again, once, if the guess was wrong.
+        front_pages = FRONT_PAGES
+        for _attempt in range(2):
+            toc, total = _page_numbers(rendered, front_pages)
+            progress(f"Numbering {total} pages and laying out the contents")
+            front_future = pool.submit(render_part, front(toc), link_anchors=tuple(toc))
+            stamps = [
+                pool.submit(render_stamp, stamp(first, min(STAMP_PAGES, total + 1 - first), total))
+                for first in range(1, total + 1, STAMP_PAGES)
+            ]
+            front_part = front_future.result()
+            if front_part.page_count == front_pages:
+                break
+            for future in stamps:
+                future.cancel()
+            front_pages = front_part.page_count
+        else:
+            raise PackRenderError("The contents changed length once numbered; render in one piece.")
         stamp_pdfs = [future.result() for future in stamps]
-    if front_part.page_count != front_pages.result():
-        raise PackRenderError("The contents changed length once numbered; render in one piece.")
     progress(f"Joining {total} pages")
     return RenderedPdf(content=join([front_part, *rendered], stamp_pdfs), page_count=total)
+
+
+def _page_numbers(rendered: list[RenderedPart], front_pages: int) -> tuple[dict[str, int], int]:
+    """The page number of every anchor in the parts, behind `front_pages` pages of cover and
+    contents, and the pack's total pages."""
+    offset, toc = front_pages, {}
+    for part in rendered:
+        for name, index in part.anchors.items():
+            toc.setdefault(name, offset + index + 1)
+        offset += part.page_count
+    return toc, offset
+
+
+def available_cores() -> int:
+    """The cores this process may run on (fewer than the machine's in a container or under
+    taskset)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _fork():

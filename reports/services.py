@@ -16,7 +16,7 @@ from actionplan.models import Plan
 from actionplan.quarters import Quarter
 from reports.models import BoardPack, BoardPackRequest
 from reports.packs import RAG_COLUMNS, BoardPackData, build_pack_data
-from reports.parallel import PackPart, render_joined, split_pack
+from reports.parallel import PackPart, available_cores, render_joined, split_pack
 from reports.pdf import PackRenderError, RenderedPdf, render_pdf
 
 PACK_TEMPLATE = "reports/pdf/pack.html"
@@ -87,13 +87,24 @@ def _render_stamp(data: BoardPackData, first_page: int, page_count: int, total_p
     return render_to_string(STAMP_TEMPLATE, context)
 
 
+def pack_workers(action_count: int) -> int:
+    """How many processes lay out a pack of `action_count` actions: one (this one) for a small
+    pack or a single core, else PACK_WORKERS (0: one per core)."""
+    workers = settings.PACK_WORKERS or available_cores()
+    if workers < 2 or action_count < settings.PACK_PARALLEL_MIN_ACTIONS:
+        return 1
+    return workers
+
+
 def render_pack_pdf(
     data: BoardPackData, *, produced_by, produced_at, progress: Progress = _no_progress
 ) -> RenderedPdf:
-    """The pack as a tagged PDF: in this process, or for a plan of at least
-    PACK_PARALLEL_MIN_ACTIONS actions, in parts laid out in parallel and joined."""
+    """The pack as a tagged PDF: for a plan of at least PACK_PARALLEL_MIN_ACTIONS actions,
+    where there are two cores or more, in parts laid out in parallel and joined; otherwise in
+    this process."""
     people = {"produced_by": produced_by, "produced_at": produced_at}
-    if len(data.actions) < settings.PACK_PARALLEL_MIN_ACTIONS:
+    workers = pack_workers(len(data.actions))
+    if workers == 1:
         return render_pdf(_render_html(data, **people), progress=progress)
     progress("Preparing the parts of the pack")
     return render_joined(
@@ -103,6 +114,7 @@ def render_pack_pdf(
         parts=[_render_html(data, **people, part=part) for part in split_pack(data)],
         stamp=lambda first, count, total: _render_stamp(data, first, count, total),
         progress=progress,
+        workers=workers,
     )
 
 

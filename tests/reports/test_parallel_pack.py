@@ -13,7 +13,7 @@ from django.test import override_settings
 from pypdf import PdfReader
 
 from accounts.models import User
-from reports import parallel
+from reports import parallel, services
 from reports.packs import build_pack_data
 from reports.parallel import split_pack
 from reports.services import render_pack_pdf
@@ -30,6 +30,7 @@ from tests.reports.test_wscb_pack import (
     _section,
     _text,
     _wscb_with_demo_history,
+    wscb_pack,  # noqa: F401 (a fixture)
 )
 
 CHUNK = 7  # small, so that the 42 actions make many parts
@@ -206,3 +207,53 @@ def test_split_pack_keeps_every_action_once_in_order(wscb_plan):
     )
     assert [part.first for part in detail].count(True) == 1
     assert parts[0].sections == ["summary"] and parts[-1].sections == ["appendix"]
+
+
+@pytest.mark.parametrize(
+    ("workers", "cores", "actions", "expected"),
+    [
+        (0, 2, 42, 2),  # the WSCB plan on this 2-core machine: in parallel
+        (0, 8, 42, 8),  # one process per core
+        (0, 1, 10_000, 1),  # one core: parallel would only add work
+        (0, 2, 19, 1),  # below PACK_PARALLEL_MIN_ACTIONS
+        (3, 8, 42, 3),  # PACK_WORKERS caps it
+        (1, 8, 10_000, 1),  # or turns it off
+    ],
+)
+def test_how_many_processes_lay_out_a_pack(monkeypatch, workers, cores, actions, expected):
+    monkeypatch.setattr(services, "available_cores", lambda: cores)
+    with override_settings(PACK_WORKERS=workers, PACK_PARALLEL_MIN_ACTIONS=20):
+        assert services.pack_workers(actions) == expected
+
+
+@pytest.mark.parametrize("front_pages_guess", [parallel.FRONT_PAGES, 1])
+def test_the_wscb_pack_in_parts_reads_as_the_pack_in_one_process(
+    wscb_pack,  # noqa: F811 (the fixture imported above)
+    django_db_blocker,
+    monkeypatch,
+    front_pages_guess,
+):
+    """With the default pieces, the WSCB plan's priorities each make one part, so the pack
+    laid out in parallel has the same pages, word for word, as the pack laid out in one
+    process; a wrong guess at the length of the cover and contents is put right."""
+    monkeypatch.setattr(parallel, "FRONT_PAGES", front_pages_guess)
+    steps = []
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PACK_WORKERS=2, PACK_PARALLEL_MIN_ACTIONS=20),
+        transaction.atomic(),
+    ):
+        plan = _wscb_with_demo_history()
+        data = build_pack_data(plan=plan, quarter=QUARTER, today=date(2026, 1, 1))
+        support = User.objects.get(username="support")
+        rendered = render_pack_pdf(
+            data, produced_by=support, produced_at=at(END), progress=steps.append
+        )
+        transaction.set_rollback(True)
+    assert "Preparing the parts of the pack" in steps
+    numbering = [step for step in steps if step.startswith("Numbering")]
+    assert len(numbering) == (1 if front_pages_guess == 2 else 2)
+    pages = [_text(page) for page in PdfReader(io.BytesIO(rendered.content)).pages]
+    assert rendered.page_count == wscb_pack.page_count == len(pages)
+    for number, (joined, whole) in enumerate(zip(pages, wscb_pack.pages, strict=True), start=1):
+        assert sorted(joined.split()) == sorted(whole.split()), number
