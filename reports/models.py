@@ -115,6 +115,9 @@ class BoardPackRequest(models.Model):
     requested_at = models.DateTimeField("requested at", default=timezone.now)
     status = models.CharField("status", max_length=10, choices=Status, default=Status.QUEUED)
     progress = models.CharField("progress", max_length=200, blank=True)
+    # The worker's heartbeat: set on every change (services._request_update), so a request
+    # rendering with no change for a long while has lost its worker.
+    updated_at = models.DateTimeField("updated at", default=timezone.now)
     error = models.CharField("what went wrong", max_length=500, blank=True)
     finished_at = models.DateTimeField("finished at", null=True, blank=True)
     pack = models.OneToOneField(

@@ -194,7 +194,9 @@ def board_pack_request_run(*, request_id: int) -> BoardPack | None:
     """
     claimed = BoardPackRequest.objects.filter(
         pk=request_id, status=BoardPackRequest.Status.QUEUED
-    ).update(status=BoardPackRequest.Status.RENDERING, progress="Starting")
+    ).update(
+        status=BoardPackRequest.Status.RENDERING, progress="Starting", updated_at=timezone.now()
+    )
     if not claimed:
         return None
     request = BoardPackRequest.objects.select_related("plan", "requested_by").get(pk=request_id)
@@ -227,8 +229,10 @@ def _failure_message(error: BaseException) -> str:
 
 def _request_update(request: BoardPackRequest, **fields) -> None:
     """Record progress or an outcome. Called outside any transaction, each update commits at
-    once, so that the pack list shows it while the rendering goes on."""
+    once, so that the pack list shows it while the rendering goes on. Each also moves the
+    request's heartbeat, updated_at (.update() skips auto_now, so it is set here)."""
+    fields["updated_at"] = timezone.now()
     if fields.get("status") in (BoardPackRequest.Status.READY, BoardPackRequest.Status.FAILED):
-        fields["finished_at"] = timezone.now()
+        fields["finished_at"] = fields["updated_at"]
         fields.setdefault("progress", "")
     BoardPackRequest.objects.filter(pk=request.pk).update(**fields)
