@@ -1,6 +1,7 @@
 """Board packs: every PDF produced for a Board meeting, kept exactly as it was sent."""
 
 import hashlib
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -73,6 +74,12 @@ class BoardPack(models.Model):
         return content
 
 
+def _quiet(now: datetime) -> models.Q:
+    """Nothing has changed on the request, not even its progress, for more than
+    PACK_STALLED_AFTER seconds before `now`."""
+    return models.Q(updated_at__lt=now - timedelta(seconds=settings.PACK_STALLED_AFTER))
+
+
 class BoardPackRequestQuerySet(models.QuerySet):
     def outstanding(self, *, since):
         """What the pack list shows above the kept packs: every request still queued or
@@ -84,6 +91,12 @@ class BoardPackRequestQuerySet(models.QuerySet):
             .select_related("plan", "requested_by")
             .order_by("-requested_at", "-pk")
         )
+
+    def stalled(self, *, now):
+        """Requests whose worker has stopped (killed, out of memory, the machine restarted):
+        rendering, with no heartbeat (updated_at) for more than PACK_STALLED_AFTER seconds.
+        The one place that decides it; board_pack_requests_reap marks them failed."""
+        return self.filter(_quiet(now), status=BoardPackRequest.Status.RENDERING)
 
 
 class BoardPackRequest(models.Model):

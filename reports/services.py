@@ -21,6 +21,9 @@ from reports.pdf import PackRenderError, RenderedPdf, render_pdf
 
 PACK_TEMPLATE = "reports/pdf/pack.html"
 STAMP_TEMPLATE = "reports/pdf/stamp.html"
+STALLED_MESSAGE = (
+    "The pack worker stopped while producing this pack, so it was not produced. Produce it again."
+)
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
@@ -191,7 +194,10 @@ def board_pack_request_run(*, request_id: int) -> BoardPack | None:
     Only a queued request is run (a second delivery of the same task does nothing). On any
     failure the request is marked failed with a message for people, no pack row or file is
     left (board_pack_create sees to that), and the error is raised again for the worker's log.
+    First it marks failed any request whose worker has stopped: a live worker clears up after
+    a dead one.
     """
+    board_pack_requests_reap(now=timezone.now())
     claimed = BoardPackRequest.objects.filter(
         pk=request_id, status=BoardPackRequest.Status.QUEUED
     ).update(
@@ -218,6 +224,26 @@ def board_pack_request_run(*, request_id: int) -> BoardPack | None:
             request, status=BoardPackRequest.Status.FAILED, error=_failure_message(error)
         )
         raise
+
+
+def board_pack_requests_reap(*, now: datetime) -> int:
+    """Mark failed every request whose worker has stopped (BoardPackRequestQuerySet.stalled),
+    telling people to produce it again; return how many. One UPDATE, so atomic of itself, and
+    a request whose worker reports progress meanwhile is no longer matched by it.
+
+    There is nothing else to clear: a request has a kept pack only once it is ready (the
+    model's constraint), and a pack's file is kept only with its row (_board_pack_keep).
+    """
+    reaped = BoardPackRequest.objects.stalled(now=now).update(
+        status=BoardPackRequest.Status.FAILED,
+        error=STALLED_MESSAGE,
+        progress="",
+        finished_at=now,
+        updated_at=now,
+    )
+    if reaped:
+        logger.warning("Marked %d stalled Board pack request(s) failed", reaped)
+    return reaped
 
 
 def _failure_message(error: BaseException) -> str:
