@@ -80,14 +80,28 @@ def _quiet(now: datetime) -> models.Q:
     return models.Q(updated_at__lt=now - timedelta(seconds=settings.PACK_STALLED_AFTER))
 
 
+def _stalled(now: datetime) -> models.Q:
+    return _quiet(now) & models.Q(status=BoardPackRequest.Status.RENDERING)
+
+
+def _flag(condition: models.Q) -> models.ExpressionWrapper:
+    return models.ExpressionWrapper(condition, output_field=models.BooleanField())
+
+
 class BoardPackRequestQuerySet(models.QuerySet):
-    def outstanding(self, *, since):
+    def outstanding(self, *, since, now):
         """What the pack list shows above the kept packs: every request still queued or
-        rendering, and those that failed since `since`, newest first."""
+        rendering, and those that failed since `since`, newest first. Each is annotated
+        `stalled` (see stalled()) and `waiting_long`: queued, with no worker taking it up, for
+        more than PACK_STALLED_AFTER seconds, as when none is running."""
         pending = models.Q(status__in=BoardPackRequest.PENDING)
         failed = models.Q(status=BoardPackRequest.Status.FAILED, requested_at__gte=since)
         return (
             self.filter(pending | failed)
+            .annotate(
+                stalled=_flag(_stalled(now)),
+                waiting_long=_flag(_quiet(now) & models.Q(status=BoardPackRequest.Status.QUEUED)),
+            )
             .select_related("plan", "requested_by")
             .order_by("-requested_at", "-pk")
         )
@@ -95,8 +109,9 @@ class BoardPackRequestQuerySet(models.QuerySet):
     def stalled(self, *, now):
         """Requests whose worker has stopped (killed, out of memory, the machine restarted):
         rendering, with no heartbeat (updated_at) for more than PACK_STALLED_AFTER seconds.
-        The one place that decides it; board_pack_requests_reap marks them failed."""
-        return self.filter(_quiet(now), status=BoardPackRequest.Status.RENDERING)
+        The one place that decides it (outstanding() annotates the same condition);
+        board_pack_requests_reap marks them failed."""
+        return self.filter(_stalled(now))
 
 
 class BoardPackRequest(models.Model):

@@ -7,11 +7,14 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
 
 from actionplan.quarters import Quarter
 from reports import services
 from reports.models import BoardPack, BoardPackRequest
 from reports.pdf import RenderedPdf
+from reports.tasks import produce_board_pack
 from tests.reports.conftest import at, make_small_plan
 
 pytestmark = pytest.mark.django_db
@@ -221,3 +224,122 @@ def test_the_command_run_quietly_speaks_only_when_it_marked_something(
 
     assert _reap("-v", "0") == "Marked 1 stalled Board pack request as failed.\n"
     assert _reap("-v", "0") == ""
+
+
+def _pack_list(client, user) -> str:
+    client.force_login(user)
+    return client.get(reverse("reports:pack-list")).content.decode()
+
+
+REFRESH = '<meta http-equiv="refresh"'
+STALLED = (
+    "Stalled</strong> The pack worker stopped responding at 5 Jan 2026, 09:00, so this pack "
+    "will not be finished. Produce it again; this request will be marked failed."
+)
+WORKER_HINT = "It may not be running: ask your system administrator to check"
+
+
+def test_the_list_says_a_pack_has_stalled_and_stops_reloading_for_it(
+    client, plan, business_support, clock
+):
+    make_request(plan, business_support, status=Status.RENDERING, progress="Joining 40 pages")
+    clock.shift(TEN_MINUTES + timedelta(seconds=1))
+
+    html = _pack_list(client, business_support)
+
+    assert STALLED in html
+    assert "Joining 40 pages" not in html
+    assert REFRESH not in html
+    assert "updates itself" not in html
+    assert BoardPackRequest.objects.get().status == Status.RENDERING  # the page writes nothing
+
+
+def test_at_the_limit_a_rendering_pack_is_not_yet_stalled(client, plan, business_support, clock):
+    make_request(plan, business_support, status=Status.RENDERING, progress="Joining 40 pages")
+    clock.shift(TEN_MINUTES)
+
+    html = _pack_list(client, business_support)
+
+    assert "Rendering</strong>: Joining 40 pages" in html
+    assert "Stalled" not in html
+    assert REFRESH in html
+
+
+def test_the_list_still_reloads_for_a_live_pack_beside_a_stalled_one(
+    client, plan, business_support, clock
+):
+    make_request(plan, business_support, status=Status.RENDERING)
+    clock.shift(timedelta(hours=1))
+    make_request(plan, business_support, status=Status.RENDERING, requested_at=timezone.now())
+
+    html = _pack_list(client, business_support)
+
+    assert html.count("Stalled</strong>") == 1
+    assert html.count("Rendering</strong>") == 1
+    assert REFRESH in html
+
+
+def test_a_pack_queued_too_long_asks_for_the_worker_to_be_checked(
+    client, plan, business_support, clock
+):
+    make_request(plan, business_support, status=Status.QUEUED)
+    clock.shift(timedelta(minutes=25))
+
+    html = _pack_list(client, business_support)
+
+    assert "Queued</strong>: waiting for the pack worker for 25\xa0minutes. " + WORKER_HINT in html
+    assert REFRESH in html  # it runs as soon as a worker starts
+
+
+def test_a_pack_queued_for_a_short_while_gives_no_hint(client, plan, business_support, clock):
+    make_request(plan, business_support, status=Status.QUEUED)
+    clock.shift(TEN_MINUTES)
+
+    html = _pack_list(client, business_support)
+
+    assert "Queued</strong>: waiting for the pack worker" in html
+    assert "waiting for the pack worker for" not in html
+    assert WORKER_HINT not in html
+
+
+def test_a_stalled_pack_can_be_produced_again(
+    client, plan, business_support, clock, monkeypatch, django_capture_on_commit_callbacks
+):
+    stalled = make_request(plan, business_support, status=Status.RENDERING)
+    clock.shift(timedelta(hours=1))
+    client.force_login(business_support)
+    with django_capture_on_commit_callbacks():
+        client.post(reverse("reports:pack-new"), {"plan": plan.slug, "quarter": Q3.slug})
+    again = BoardPackRequest.objects.exclude(pk=stalled.pk).get()
+    monkeypatch.setattr(services, "render_pdf", _stand_in)
+
+    produce_board_pack.call(again.pk)
+
+    stalled.refresh_from_db()
+    again.refresh_from_db()
+    assert stalled.status == Status.FAILED
+    assert (again.plan, again.quarter, again.status) == (plan, Q3.slug, Status.READY)
+    html = _pack_list(client, business_support)
+    assert "Failed</strong> The pack worker stopped while producing this pack" in html
+    assert reverse("reports:pack-download", args=[again.pack.pk]) in html
+    assert REFRESH not in html
+
+
+def test_pack_list_with_stalled_and_waiting_requests_has_a_fixed_query_count(
+    client, plan, business_support, clock, django_assert_num_queries
+):
+    for status in [Status.RENDERING, Status.RENDERING, Status.QUEUED, Status.QUEUED]:
+        make_request(plan, business_support, status=status)
+    clock.shift(timedelta(hours=1))
+    for status in [Status.RENDERING, Status.QUEUED]:
+        make_request(plan, business_support, status=status, requested_at=timezone.now())
+    client.force_login(business_support)
+    url = reverse("reports:pack-list")
+    client.get(url)
+    # session, user, the user's groups (permission and nav), the nav's "chairs a body?" check,
+    # requests (+plan, requester, and whether each has stalled or waited long), packs
+    with django_assert_num_queries(6):
+        html = client.get(url).content.decode()
+    assert html.count("Stalled</strong>") == 2
+    assert html.count(WORKER_HINT) == 2
+    assert html.count("Rendering</strong>") == 1
