@@ -29,6 +29,11 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 
 
+class RequestNotRenderingError(Exception):
+    """A worker finished a pack whose request is no longer rendering: marked failed as stalled
+    (board_pack_requests_reap) while the worker, slower than that allowed, went on."""
+
+
 def _no_progress(message: str) -> None:
     pass
 
@@ -122,7 +127,8 @@ def board_pack_create(
     Reading and rendering run outside any transaction on purpose: rendering takes seconds, and
     an open transaction would hold SQLite's database lock, and so block every status update,
     all that time. The keeping is atomic (_board_pack_keep), and marks `request` ready in the
-    same transaction. `progress` is told, in words, how far the rendering has got.
+    same transaction, or keeps nothing if it is no longer rendering (marked failed as stalled).
+    `progress` is told, in words, how far the rendering has got.
     """
     produced_at = timezone.now()
     progress("Reading the plan's statuses")
@@ -164,8 +170,13 @@ def _board_pack_keep(
                 page_count=pdf.page_count,
                 size=len(pdf.content),
             )
-            if request is not None:
-                _request_update(request, status=BoardPackRequest.Status.READY, pack=pack)
+            ready = {"status": BoardPackRequest.Status.READY, "pack": pack}
+            if request is not None and not _request_update(request, **ready):
+                raise RequestNotRenderingError(
+                    f"Board pack request {request.pk} was marked failed as stalled before its "
+                    "pack was kept, so the pack was not kept: raise PACK_STALLED_AFTER above "
+                    "the longest step of a render."
+                )
     except BaseException:
         storage.delete(name)
         raise
@@ -253,12 +264,19 @@ def _failure_message(error: BaseException) -> str:
     return "Producing the pack failed unexpectedly. The error has been logged for the team."
 
 
-def _request_update(request: BoardPackRequest, **fields) -> None:
+def _request_update(request: BoardPackRequest, **fields) -> bool:
     """Record progress or an outcome. Called outside any transaction, each update commits at
     once, so that the pack list shows it while the rendering goes on. Each also moves the
-    request's heartbeat, updated_at (.update() skips auto_now, so it is set here)."""
+    request's heartbeat, updated_at (.update() skips auto_now, so it is set here).
+
+    Only a rendering request is changed, and so False is returned for one already marked
+    failed as stalled: people were told to produce it again, so it stays failed.
+    """
     fields["updated_at"] = timezone.now()
     if fields.get("status") in (BoardPackRequest.Status.READY, BoardPackRequest.Status.FAILED):
         fields["finished_at"] = fields["updated_at"]
         fields.setdefault("progress", "")
-    BoardPackRequest.objects.filter(pk=request.pk).update(**fields)
+    rendering = BoardPackRequest.objects.filter(
+        pk=request.pk, status=BoardPackRequest.Status.RENDERING
+    )
+    return bool(rendering.update(**fields))

@@ -343,3 +343,33 @@ def test_pack_list_with_stalled_and_waiting_requests_has_a_fixed_query_count(
     assert html.count("Stalled</strong>") == 2
     assert html.count(WORKER_HINT) == 2
     assert html.count("Rendering</strong>") == 1
+
+
+def test_a_worker_marked_stalled_that_was_only_slow_keeps_nothing(
+    plan, business_support, clock, monkeypatch, settings, caplog
+):
+    # A step slower than PACK_STALLED_AFTER: another worker (or the command) marks the request
+    # failed meanwhile. People were told to produce it again, so it stays failed.
+    pack_request = services.board_pack_request_create(
+        plan=plan, quarter=Q3, requested_by=business_support
+    )
+
+    def slow_render(html, progress):
+        clock.shift(TEN_MINUTES + timedelta(seconds=1))
+        assert services.board_pack_requests_reap(now=timezone.now()) == 1
+        progress("Writing the PDF")
+        return _stand_in(html)
+
+    monkeypatch.setattr(services, "render_pdf", slow_render)
+    with pytest.raises(services.RequestNotRenderingError, match="raise PACK_STALLED_AFTER"):
+        services.board_pack_request_run(request_id=pack_request.pk)
+
+    pack_request.refresh_from_db()
+    assert pack_request.status == Status.FAILED
+    assert pack_request.error == services.STALLED_MESSAGE
+    assert pack_request.progress == "" and pack_request.finished_at == NINE + TEN_MINUTES + (
+        timedelta(seconds=1)
+    )
+    assert not BoardPack.objects.exists()
+    assert not [path for path in settings.MEDIA_ROOT.rglob("*") if path.is_file()]
+    assert "raise PACK_STALLED_AFTER" in caplog.text  # the worker's log says what to change
