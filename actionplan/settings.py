@@ -180,6 +180,10 @@ PROTECTIVE_MARKING = env_str("PROTECTIVE_MARKING", "OFFICIAL-SENSITIVE")
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 PACK_PARALLEL_MIN_ACTIONS = env_int("PACK_PARALLEL_MIN_ACTIONS", 20)
 PACK_WORKERS = env_int("PACK_WORKERS", 0)
+# A pack rendering with no progress for this many seconds has lost its worker (killed, or the
+# machine restarted): the pack list says it has stalled, and it is marked failed
+# (reports.services.board_pack_requests_reap). Keep it well above the longest step of a render.
+PACK_STALLED_AFTER = env_int("PACK_STALLED_AFTER", 600)
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=True)

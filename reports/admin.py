@@ -19,7 +19,15 @@ class BoardPackAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class BoardPackRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: the task worker alone moves a request along."""
 
-    list_display = ["period", "plan", "requested_by", "requested_at", "status", "progress"]
+    list_display = [
+        "period",
+        "plan",
+        "requested_by",
+        "requested_at",
+        "status",
+        "progress",
+        "updated_at",
+    ]
     list_filter = ["status", "plan"]
     list_select_related = ["plan", "requested_by"]
     date_hierarchy = "requested_at"

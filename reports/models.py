@@ -1,6 +1,7 @@
 """Board packs: every PDF produced for a Board meeting, kept exactly as it was sent."""
 
 import hashlib
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -73,17 +74,44 @@ class BoardPack(models.Model):
         return content
 
 
+def _quiet(now: datetime) -> models.Q:
+    """Nothing has changed on the request, not even its progress, for more than
+    PACK_STALLED_AFTER seconds before `now`."""
+    return models.Q(updated_at__lt=now - timedelta(seconds=settings.PACK_STALLED_AFTER))
+
+
+def _stalled(now: datetime) -> models.Q:
+    return _quiet(now) & models.Q(status=BoardPackRequest.Status.RENDERING)
+
+
+def _flag(condition: models.Q) -> models.ExpressionWrapper:
+    return models.ExpressionWrapper(condition, output_field=models.BooleanField())
+
+
 class BoardPackRequestQuerySet(models.QuerySet):
-    def outstanding(self, *, since):
+    def outstanding(self, *, since, now):
         """What the pack list shows above the kept packs: every request still queued or
-        rendering, and those that failed since `since`, newest first."""
+        rendering, and those that failed since `since`, newest first. Each is annotated
+        `stalled` (see stalled()) and `waiting_long`: queued, with no worker taking it up, for
+        more than PACK_STALLED_AFTER seconds, as when none is running."""
         pending = models.Q(status__in=BoardPackRequest.PENDING)
         failed = models.Q(status=BoardPackRequest.Status.FAILED, requested_at__gte=since)
         return (
             self.filter(pending | failed)
+            .annotate(
+                stalled=_flag(_stalled(now)),
+                waiting_long=_flag(_quiet(now) & models.Q(status=BoardPackRequest.Status.QUEUED)),
+            )
             .select_related("plan", "requested_by")
             .order_by("-requested_at", "-pk")
         )
+
+    def stalled(self, *, now):
+        """Requests whose worker has stopped (killed, out of memory, the machine restarted):
+        rendering, with no heartbeat (updated_at) for more than PACK_STALLED_AFTER seconds.
+        The one place that decides it (outstanding() annotates the same condition);
+        board_pack_requests_reap marks them failed."""
+        return self.filter(_stalled(now))
 
 
 class BoardPackRequest(models.Model):
@@ -115,6 +143,9 @@ class BoardPackRequest(models.Model):
     requested_at = models.DateTimeField("requested at", default=timezone.now)
     status = models.CharField("status", max_length=10, choices=Status, default=Status.QUEUED)
     progress = models.CharField("progress", max_length=200, blank=True)
+    # The worker's heartbeat: set on every change (services._request_update), so a request
+    # rendering with no change for a long while has lost its worker.
+    updated_at = models.DateTimeField("updated at", default=timezone.now)
     error = models.CharField("what went wrong", max_length=500, blank=True)
     finished_at = models.DateTimeField("finished at", null=True, blank=True)
     pack = models.OneToOneField(

@@ -21,9 +21,17 @@ from reports.pdf import PackRenderError, RenderedPdf, render_pdf
 
 PACK_TEMPLATE = "reports/pdf/pack.html"
 STAMP_TEMPLATE = "reports/pdf/stamp.html"
+STALLED_MESSAGE = (
+    "The pack worker stopped while producing this pack, so it was not produced. Produce it again."
+)
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
+
+
+class RequestNotRenderingError(Exception):
+    """A worker finished a pack whose request is no longer rendering: marked failed as stalled
+    (board_pack_requests_reap) while the worker, slower than that allowed, went on."""
 
 
 def _no_progress(message: str) -> None:
@@ -131,7 +139,8 @@ def board_pack_create(
     Reading and rendering run outside any transaction on purpose: rendering takes seconds, and
     an open transaction would hold SQLite's database lock, and so block every status update,
     all that time. The keeping is atomic (_board_pack_keep), and marks `request` ready in the
-    same transaction. `progress` is told, in words, how far the rendering has got.
+    same transaction, or keeps nothing if it is no longer rendering (marked failed as stalled).
+    `progress` is told, in words, how far the rendering has got.
     """
     produced_at = timezone.now()
     progress("Reading the plan's statuses")
@@ -173,8 +182,13 @@ def _board_pack_keep(
                 page_count=pdf.page_count,
                 size=len(pdf.content),
             )
-            if request is not None:
-                _request_update(request, status=BoardPackRequest.Status.READY, pack=pack)
+            ready = {"status": BoardPackRequest.Status.READY, "pack": pack}
+            if request is not None and not _request_update(request, **ready):
+                raise RequestNotRenderingError(
+                    f"Board pack request {request.pk} was marked failed as stalled before its "
+                    "pack was kept, so the pack was not kept: raise PACK_STALLED_AFTER above "
+                    "the longest step of a render."
+                )
     except BaseException:
         storage.delete(name)
         raise
@@ -203,10 +217,15 @@ def board_pack_request_run(*, request_id: int) -> BoardPack | None:
     Only a queued request is run (a second delivery of the same task does nothing). On any
     failure the request is marked failed with a message for people, no pack row or file is
     left (board_pack_create sees to that), and the error is raised again for the worker's log.
+    First it marks failed any request whose worker has stopped: a live worker clears up after
+    a dead one.
     """
+    board_pack_requests_reap(now=timezone.now())
     claimed = BoardPackRequest.objects.filter(
         pk=request_id, status=BoardPackRequest.Status.QUEUED
-    ).update(status=BoardPackRequest.Status.RENDERING, progress="Starting")
+    ).update(
+        status=BoardPackRequest.Status.RENDERING, progress="Starting", updated_at=timezone.now()
+    )
     if not claimed:
         return None
     request = BoardPackRequest.objects.select_related("plan", "requested_by").get(pk=request_id)
@@ -230,6 +249,26 @@ def board_pack_request_run(*, request_id: int) -> BoardPack | None:
         raise
 
 
+def board_pack_requests_reap(*, now: datetime) -> int:
+    """Mark failed every request whose worker has stopped (BoardPackRequestQuerySet.stalled),
+    telling people to produce it again; return how many. One UPDATE, so atomic of itself, and
+    a request whose worker reports progress meanwhile is no longer matched by it.
+
+    There is nothing else to clear: a request has a kept pack only once it is ready (the
+    model's constraint), and a pack's file is kept only with its row (_board_pack_keep).
+    """
+    reaped = BoardPackRequest.objects.stalled(now=now).update(
+        status=BoardPackRequest.Status.FAILED,
+        error=STALLED_MESSAGE,
+        progress="",
+        finished_at=now,
+        updated_at=now,
+    )
+    if reaped:
+        logger.warning("Marked %d stalled Board pack request(s) failed", reaped)
+    return reaped
+
+
 def _failure_message(error: BaseException) -> str:
     if isinstance(error, PackRenderError | PermissionError):
         return str(error)[:500]
@@ -237,10 +276,19 @@ def _failure_message(error: BaseException) -> str:
     return "Producing the pack failed unexpectedly. The error has been logged for the team."
 
 
-def _request_update(request: BoardPackRequest, **fields) -> None:
+def _request_update(request: BoardPackRequest, **fields) -> bool:
     """Record progress or an outcome. Called outside any transaction, each update commits at
-    once, so that the pack list shows it while the rendering goes on."""
+    once, so that the pack list shows it while the rendering goes on. Each also moves the
+    request's heartbeat, updated_at (.update() skips auto_now, so it is set here).
+
+    Only a rendering request is changed, and so False is returned for one already marked
+    failed as stalled: people were told to produce it again, so it stays failed.
+    """
+    fields["updated_at"] = timezone.now()
     if fields.get("status") in (BoardPackRequest.Status.READY, BoardPackRequest.Status.FAILED):
-        fields["finished_at"] = timezone.now()
+        fields["finished_at"] = fields["updated_at"]
         fields.setdefault("progress", "")
-    BoardPackRequest.objects.filter(pk=request.pk).update(**fields)
+    rendering = BoardPackRequest.objects.filter(
+        pk=request.pk, status=BoardPackRequest.Status.RENDERING
+    )
+    return bool(rendering.update(**fields))

@@ -28,11 +28,15 @@ REFRESH_SECONDS = 3
 def pack_list(request):
     """Kept packs, and above them the packs still being produced (or that failed lately)."""
     check_can_produce_reports(request)
-    requests = list(BoardPackRequest.objects.outstanding(since=timezone.now() - FAILURES_SHOWN_FOR))
+    now = timezone.now()
+    requests = list(BoardPackRequest.objects.outstanding(since=now - FAILURES_SHOWN_FOR, now=now))
+    # A stalled pack will never finish: reloading for it would go on for ever. (It is marked
+    # failed by the next worker or by reap_board_packs, never by this page.)
+    awaited = any(r.pending and not r.stalled for r in requests)
     context = {
         "packs": BoardPack.objects.for_list(),
         "requests": requests,
-        "refresh_seconds": REFRESH_SECONDS if any(r.pending for r in requests) else None,
+        "refresh_seconds": REFRESH_SECONDS if awaited else None,
     }
     return render(request, "reports/pack_list.html", context)
 
