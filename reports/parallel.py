@@ -207,13 +207,16 @@ def join(parts: list[RenderedPart], stamps: list[bytes]) -> bytes:
         page_nums += _join_structure(out, source, document, start, annotations)
         destinations.update(_destinations(out, source))
         bookmarks += [(start + index, *rest) for index, *rest in part.bookmarks]
-    nums = Array()
+    # The parent tree's number array is built as a list and made once: pikepdf's
+    # Array.extend copies the whole array each time, which made the join quadratic (minutes at
+    # 6,000 pages).
+    nums = []
     for key, elements in enumerate(page_nums):
-        nums.extend([key, elements])
+        nums += [key, elements]
     for key, (annotation, element) in enumerate(annotations, start=len(page_nums)):
         annotation.StructParent = key
-        nums.extend([key, element])
-    tree.ParentTree = out.make_indirect(Dictionary(Nums=nums))
+        nums += [key, element]
+    tree.ParentTree = out.make_indirect(Dictionary(Nums=Array(nums)))
     tree.ParentTreeNextKey = len(page_nums) + len(annotations)
     _catalog(out, sources[0], tree, destinations)
     _outline(out, bookmarks)
