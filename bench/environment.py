@@ -33,18 +33,29 @@ def setup():
 
 @contextmanager
 def test_database():
-    """A fresh database named after the configured one (test_...), dropped afterwards."""
+    """A fresh database of the benchmarks' own (bench_database_name), dropped afterwards."""
     from django.core.management import call_command
     from django.db import connection
     from django.test.utils import setup_test_environment
 
     setup_test_environment()
     call_command("collectstatic", "--no-input", verbosity=0)
+    # Never the test suite's database: a benchmark run beside the tests would drop theirs.
+    connection.settings_dict["TEST"]["NAME"] = bench_database_name(connection.settings_dict)
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         yield connection
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def bench_database_name(settings_dict) -> str:
+    """The benchmarks' own database: beside the test suite's SQLite file, or bench_<name>."""
+    test_name = settings_dict.get("TEST", {}).get("NAME")
+    if settings_dict["ENGINE"].endswith("sqlite3") and test_name:
+        path = Path(test_name)
+        return str(path.with_name(path.name.replace("actionplan-test-", "actionplan-bench-")))
+    return f"bench_{settings_dict['NAME']}"
 
 
 def analyze(connection):
