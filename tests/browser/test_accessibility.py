@@ -11,13 +11,16 @@ a 1280-pixel screen shows at 400% zoom, WCAG 1.4.10); wide tables scroll in thei
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from actionplan.models import Plan, Rag
 from actionplan.services import status_update_create
+from reports.models import BoardPackRequest
 from tests.browser.conftest import ROOT, expect, password_reset_path
 from tests.conftest import PASSWORD
 
@@ -76,6 +79,20 @@ def add_history(ctx):
         status_update_create(
             action=ctx.action, author=chair, rag=rag, commentary=commentary,
             evidence_url=link, expected_version=ctx.action.version,
+        )  # fmt: skip
+
+
+def add_stalled_and_failed_packs(ctx):
+    """A pack whose worker stopped an hour ago, and one that failed: neither refreshes the page."""
+    support, long_ago = ctx.person("business_support"), timezone.now() - timedelta(hours=1)
+    for status, error in [
+        (BoardPackRequest.Status.RENDERING, ""),
+        (BoardPackRequest.Status.FAILED, "The pack worker stopped while producing this pack."),
+    ]:
+        BoardPackRequest.objects.create(
+            plan=ctx.action.plan, quarter="2015-Q3", period="Q3 2015/16 (October to December 2015)",
+            requested_by=support, requested_at=long_ago, updated_at=long_ago, status=status,
+            progress="Laid out part 3 of 7" if not error else "", error=error,
         )  # fmt: skip
 
 
@@ -203,6 +220,8 @@ SCREENS = [
     # Board packs.
     Screen("board packs: none yet", "business_support", url("reports:pack-list"),
            "No Board packs have been produced yet"),
+    Screen("board packs: stalled and failed", "business_support", url("reports:pack-list"),
+           "Stalled", arrange=add_stalled_and_failed_packs),
     Screen("produce a board pack", "board_member", url("reports:pack-new"), "Produce a Board pack"),
     Screen("board pack preview", "business_support",
            lambda ctx: reverse("reports:pack-preview") + "?plan=wscb-cse-2015-18&quarter=2015-Q3",
