@@ -50,6 +50,9 @@ def env_list(name: str, default: str = "") -> list[str]:
 def database_from_url(url: str | None, *, sqlite_default: Path) -> dict:
     """Turn DATABASE_URL into a DATABASES entry; no URL means the SQLite file."""
     if not url:
+        # The zero-setup default: its folder (var/, not in git) is made on first use, so that
+        # manage.py works straight after a clone.
+        sqlite_default.parent.mkdir(parents=True, exist_ok=True)
         return _sqlite(str(sqlite_default))
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
