@@ -1,6 +1,7 @@
 """Shared fixtures: the WSCB plan and small make_* helpers."""
 
 import json
+import os
 from datetime import date
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
+from hypothesis import settings as hypothesis_settings
 
 from accounts.models import User
 from accounts.permissions import BOARD_MEMBER_GROUP, BUSINESS_SUPPORT_GROUP
@@ -23,6 +25,13 @@ from actionplan.models import (
     Plan,
     Priority,
 )
+
+# Hypothesis: under CI the same examples every run (a failure there is a regression, never
+# luck); elsewhere new ones each run, which is how `?sort=.` was found. A failure prints the
+# blob that replays it (@reproduce_failure).
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+hypothesis_settings.register_profile("explore", print_blob=True)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "explore")
 
 ROOT = Path(__file__).resolve().parent.parent
 WSCB_FIXTURE = ROOT / "fixtures" / "wscb_cse_action_plan.json"
