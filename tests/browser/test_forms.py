@@ -143,7 +143,8 @@ def test_a_wide_table_scrolls_in_its_own_focusable_region_on_a_narrow_screen(
     region.focus()
     assert_focus_visible(page)
     page.keyboard.press("ArrowRight")
-    assert region.evaluate("box => box.scrollLeft") > 0
+    # The browser scrolls after the key press, not during it: wait (up to 5 s) for it.
+    page.wait_for_function("box => box.scrollLeft > 0", arg=region.element_handle(), timeout=5000)
     # Wide enough for the table, the box is no longer a Tab stop.
     page.set_viewport_size({"width": 1280, "height": 900})
     expect(page.locator(".table-scroll")).not_to_have_attribute("tabindex", "0")

@@ -41,7 +41,7 @@ def joined(django_db_setup, django_db_blocker):
     fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     with (
         django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=fast, PACK_PARALLEL_MIN_ACTIONS=1),
+        override_settings(PASSWORD_HASHERS=fast, PACK_PARALLEL_MIN_ACTIONS=1, PACK_WORKERS=2),
         pytest.MonkeyPatch.context() as patch,
         transaction.atomic(),
     ):
