@@ -247,6 +247,40 @@ class BoardPackData:
         return [i for i in self.actions if i.rag.value == Rag.RED]
 
 
+# The summary's lists, in the order the pack shows them. "unchanged" (the unchanged actions'
+# references, by status, and those first rated or not yet rated) is never split.
+SUMMARY_LISTS = ["deteriorated", "improved", "unchanged", "completed", "overdue", "not_updated"]
+UNSPLIT = {"unchanged"}
+
+
+@dataclass
+class SummaryBlock:
+    """One of the summary's lists (reports/pdf/_summary_<name>.html), or a piece of it where a
+    long pack's summary is laid out in parts (reports/parallel.py)."""
+
+    name: str
+    items: list[PackAction]
+    total: int  # the whole list's length, for its caption
+    starts: bool = True  # holds the list's first row, so its heading; else "continued"
+
+    @property
+    def template(self) -> str:
+        return f"reports/pdf/_summary_{self.name}.html"
+
+    @property
+    def splittable(self) -> bool:
+        return self.name not in UNSPLIT
+
+
+def summary_blocks(data: BoardPackData) -> list[SummaryBlock]:
+    """The summary's lists, whole."""
+    blocks = []
+    for name in SUMMARY_LISTS:
+        items = data._with_direction(UNCHANGED) if name == "unchanged" else getattr(data, name)
+        blocks.append(SummaryBlock(name, items, len(items)))
+    return blocks
+
+
 def _with_red_since(actions, day: date):
     """Annotate red_since: when the action's current run of Red updates began, as of `day`.
 

@@ -2,10 +2,11 @@
 
 WeasyPrint lays out a document in one process, and its cost is text layout, so a pack of
 thousands of actions takes minutes and all the memory its boxes need. Here the pack is split
-into parts: the summary, the exceptions and the detail in pieces of at most CHUNK_ACTIONS
-actions (a piece starts a new page; a priority or objective that goes on is headed
-"(continued)"), and the appendix. A pool of worker processes, one per core, lays out each
-part and writes it as a tagged PDF without its running header and footer. Then:
+into parts: the summary (its lists in pieces of about SUMMARY_ROWS rows where they are long),
+the exceptions and the detail in pieces of at most CHUNK_ACTIONS actions (a piece starts a new
+page; a list, priority or objective that goes on is headed "continued"), and the appendix. A
+pool of worker processes, one per core, lays out each part and writes it as a tagged PDF
+without its running header and footer. Then:
 
 1. the cover and contents are laid out with the page numbers the parts found for each section
    (on the guess that they take FRONT_PAGES pages; again, if that was wrong);
@@ -29,11 +30,13 @@ from dataclasses import dataclass, replace
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
-from reports.packs import BoardPackData, PrioritySection
+from reports.packs import BoardPackData, PrioritySection, SummaryBlock, summary_blocks
 from reports.pdf import PackRenderError, RenderedPdf, lay_out, write
 
 # Actions in one piece of the exceptions or the detail: about 40 pages, a few seconds' work.
 CHUNK_ACTIONS = 80
+# Rows of the summary's lists in one part: also about 40 pages.
+SUMMARY_ROWS = 1000
 # Pages of running header and footer laid out in one go.
 STAMP_PAGES = 400
 # Pages of cover and contents, until laid out: one each, unless the contents is long.
@@ -48,13 +51,16 @@ class PackPart:
     sections: list[str]
     exceptions: list | None = None  # this piece of the exceptions
     priorities: list[PrioritySection] | None = None  # this piece of the detail
+    summary: list[SummaryBlock] | None = None  # this piece of the summary's lists
     first: bool = True  # the first piece of its section, which carries the section's heading
 
 
-def split_pack(data: BoardPackData, *, chunk: int | None = None) -> list[PackPart]:
+def split_pack(
+    data: BoardPackData, *, chunk: int | None = None, summary_rows: int | None = None
+) -> list[PackPart]:
     """The body of the pack (everything after the contents) as parts, in order."""
     chunk = chunk or CHUNK_ACTIONS
-    parts = [PackPart(["summary"])]
+    parts = _summary_parts(data, summary_rows or SUMMARY_ROWS)
     exceptions = data.exceptions
     for start in range(0, max(len(exceptions), 1), chunk):
         piece = exceptions[start : start + chunk]
@@ -63,6 +69,32 @@ def split_pack(data: BoardPackData, *, chunk: int | None = None) -> list[PackPar
         parts.append(PackPart(["detail"], priorities=[piece], first=index == 0))
     parts.append(PackPart(["appendix"]))
     return parts
+
+
+def _summary_parts(data: BoardPackData, rows: int) -> list[PackPart]:
+    """The summary in one part, or, where its lists are longer than `rows` rows in all, in
+    parts of about `rows` rows: the first with the figures, table and chart, each list's
+    first piece with its heading, the pieces after it headed "continued"."""
+    blocks = summary_blocks(data)
+    if sum(max(block.total, 1) for block in blocks) <= rows:
+        return [PackPart(["summary"])]
+    pieces, piece, room = [], [], rows
+    for block in blocks:
+        start = 0
+        while True:
+            if room <= 0 or (not block.splittable and piece and block.total > room):
+                pieces.append(piece)
+                piece, room = [], rows
+            size = block.total - start if not block.splittable else min(room, block.total - start)
+            piece.append(replace(block, items=block.items[start : start + size], starts=start == 0))
+            room -= max(size, 1)
+            start += size
+            if start >= block.total:
+                break
+    pieces.append(piece)
+    return [
+        PackPart(["summary"], summary=piece, first=index == 0) for index, piece in enumerate(pieces)
+    ]
 
 
 def _detail_pieces(priorities: list[PrioritySection], chunk: int):

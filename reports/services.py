@@ -15,7 +15,7 @@ from accounts.permissions import can_produce_reports
 from actionplan.models import Plan
 from actionplan.quarters import Quarter
 from reports.models import BoardPack, BoardPackRequest
-from reports.packs import RAG_COLUMNS, BoardPackData, build_pack_data
+from reports.packs import RAG_COLUMNS, BoardPackData, build_pack_data, summary_blocks
 from reports.parallel import PackPart, available_cores, render_joined, split_pack
 from reports.pdf import PackRenderError, RenderedPdf, render_pdf
 
@@ -73,6 +73,8 @@ def _render_html(
         "preview": preview,
         "part": part is not None,
         "sections": [f"reports/pdf/_{name}.html" for name in piece.sections],
+        "summary_blocks": summary_blocks(data) if piece.summary is None else piece.summary,
+        "summary_heading": piece.first,
         "exception_items": data.exceptions if piece.exceptions is None else piece.exceptions,
         "exceptions_heading": piece.first,
         "detail_priorities": data.priorities if piece.priorities is None else piece.priorities,

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from accounts.models import User
 from reports import parallel, services
-from reports.packs import build_pack_data
+from reports.packs import build_pack_data, summary_blocks
 from reports.parallel import split_pack
 from reports.services import render_pack_pdf
 from tests.reports.conftest import at
@@ -34,6 +34,7 @@ from tests.reports.test_wscb_pack import (
 )
 
 CHUNK = 7  # small, so that the 42 actions make many parts
+SUMMARY_ROWS = 4  # and the summary's lists several parts
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +47,7 @@ def joined(django_db_setup, django_db_blocker):
         transaction.atomic(),
     ):
         patch.setattr(parallel, "CHUNK_ACTIONS", CHUNK)
+        patch.setattr(parallel, "SUMMARY_ROWS", SUMMARY_ROWS)
         patch.setattr(parallel, "STAMP_PAGES", 10)  # the running headers in several pieces
         plan = _wscb_with_demo_history()
         data = build_pack_data(plan=plan, quarter=QUARTER, today=date(2026, 1, 1))
@@ -55,7 +57,8 @@ def joined(django_db_setup, django_db_blocker):
             rendered = render_pack_pdf(
                 data, produced_by=support, produced_at=at(END), progress=steps.append
             )
-        parts = split_pack(data, chunk=CHUNK)
+        parts = split_pack(data, chunk=CHUNK, summary_rows=SUMMARY_ROWS)
+        lists = {b.name: [i.action.reference for i in b.items] for b in summary_blocks(data)}
         references = list(plan.actions.order_by("sort_key").values_list("reference", flat=True))
         transaction.set_rollback(True)
     reader = PdfReader(io.BytesIO(rendered.content))
@@ -70,6 +73,7 @@ def joined(django_db_setup, django_db_blocker):
         red=[item.action.reference for item in data.red],
         weasyprint_log=log,
     )
+    pack.summary_lists = lists
     return pack, parts, steps
 
 
@@ -257,3 +261,59 @@ def test_the_wscb_pack_in_parts_reads_as_the_pack_in_one_process(
     assert rendered.page_count == wscb_pack.page_count == len(pages)
     for number, (joined, whole) in enumerate(zip(pages, wscb_pack.pages, strict=True), start=1):
         assert sorted(joined.split()) == sorted(whole.split()), number
+
+
+SUMMARY_HEADINGS = {
+    "deteriorated": "Deteriorated",
+    "improved": "Improved",
+    "completed": "Completed this quarter",
+    "overdue": "Overdue",
+    "not_updated": "No update this quarter",
+}
+
+
+def test_the_summary_in_parts_lists_every_action_under_one_heading(joined):
+    pack, parts, _ = joined
+    summary_parts = [part for part in parts if part.sections == ["summary"]]
+    assert len(summary_parts) > 2
+    summary = _section(pack, "1. Summary")
+    assert summary.count("Number of actions by RAG status") == 1  # figures, table, chart once
+    assert "(continued)" in summary and ", continued" in summary
+    for caption in ["Deteriorated", "Improved"]:
+        count = len(pack.summary_lists[caption.lower()])
+        assert summary.count(f"{caption} ({count})") == 1, caption
+    for heading in ["Completed this quarter", "No update this quarter"]:
+        assert summary.count(heading) == 1, heading
+    for name in SUMMARY_HEADINGS:
+        text = _list_text(summary, name)
+        for reference in pack.summary_lists[name]:
+            assert re.search(rf"(?:^| ){re.escape(reference)} ", text), (name, reference)
+
+
+def _list_text(summary: str, name: str) -> str:
+    """The text from a list's heading to the next list's heading."""
+    order = list(SUMMARY_HEADINGS)
+    start = summary.index(SUMMARY_HEADINGS[name])
+    later = [summary.find(SUMMARY_HEADINGS[n], start + 1) for n in order[order.index(name) + 1 :]]
+    ends = [i for i in later if i > start]
+    return summary[start : min(ends) if ends else len(summary)]
+
+
+def test_summary_parts_keep_every_row_once_in_order(wscb_plan):
+    data = build_pack_data(plan=wscb_plan, quarter=QUARTER, today=date(2026, 1, 1))
+    whole = summary_blocks(data)
+    parts = parallel._summary_parts(data, rows=3)
+    pieces = [block for part in parts for block in part.summary]
+    for block in whole:
+        mine = [piece for piece in pieces if piece.name == block.name]
+        assert [item for piece in mine for item in piece.items] == block.items
+        assert [piece.starts for piece in mine] == [True] + [False] * (len(mine) - 1)
+        assert all(piece.total == block.total for piece in mine)
+    assert [piece.name for piece in pieces] == sorted(
+        (piece.name for piece in pieces), key=[block.name for block in whole].index
+    )
+    for part in parts:
+        splittable = sum(max(len(b.items), 1) for b in part.summary if b.splittable)
+        assert splittable <= 3
+    assert [part.first for part in parts] == [True] + [False] * (len(parts) - 1)
+    assert parallel._summary_parts(data, rows=10_000) == [parallel.PackPart(["summary"])]
