@@ -8,6 +8,7 @@ status on a day is its latest update made on or before the end of that day
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cached_property
 
 from django.db.models import DateTimeField, Max, Min, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -195,54 +196,60 @@ class BoardPackData:
     def quarter_in_progress(self) -> bool:
         return self.as_of < self.quarter.end
 
+    # The lists the pack shows, each worked out once: the templates (and, for a pack laid out
+    # in parts, every part's) read them many times.
+
     def _with_direction(self, direction):
         return [item for item in self.actions if item.direction == direction]
 
-    @property
+    @cached_property
     def improved(self):
         return self._with_direction(IMPROVED)
 
-    @property
+    @cached_property
     def deteriorated(self):
         return self._with_direction(DETERIORATED)
 
-    @property
+    @cached_property
+    def unchanged(self):
+        return self._with_direction(UNCHANGED)
+
+    @cached_property
     def unchanged_by_rag(self):
         """Unchanged actions grouped by their status: [(column, [action, ...]), ...]."""
-        unchanged = self._with_direction(UNCHANGED)
-        groups = [(column, [i for i in unchanged if i.rag == column]) for column in RAG_COLUMNS]
+        groups = [(c, [i for i in self.unchanged if i.rag == c]) for c in RAG_COLUMNS]
         return [(column, items) for column, items in groups if items]
 
     @property
     def unchanged_count(self) -> int:
-        return len(self._with_direction(UNCHANGED))
+        return len(self.unchanged)
 
-    @property
+    @cached_property
     def first_rated(self):
         """Rated now but not at the end of the previous quarter: nothing to compare with."""
         return [i for i in self.actions if i.rag.value and not i.previous_rag.value]
 
-    @property
+    @cached_property
     def not_rated(self):
         return [i for i in self.actions if not i.rag.value]
 
-    @property
+    @cached_property
     def completed(self):
         return [i for i in self.actions if i.completed_this_quarter]
 
-    @property
+    @cached_property
     def overdue(self):
         return [i for i in self.actions if i.overdue]
 
-    @property
+    @cached_property
     def not_updated(self):
         return [i for i in self.actions if not i.updated_this_quarter]
 
-    @property
+    @cached_property
     def exceptions(self):
         return [i for i in self.actions if i.is_exception]
 
-    @property
+    @cached_property
     def red(self):
         return [i for i in self.actions if i.rag.value == Rag.RED]
 
@@ -276,7 +283,7 @@ def summary_blocks(data: BoardPackData) -> list[SummaryBlock]:
     """The summary's lists, whole."""
     blocks = []
     for name in SUMMARY_LISTS:
-        items = data._with_direction(UNCHANGED) if name == "unchanged" else getattr(data, name)
+        items = getattr(data, name)
         blocks.append(SummaryBlock(name, items, len(items)))
     return blocks
 
