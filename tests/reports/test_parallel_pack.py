@@ -72,8 +72,8 @@ def joined(django_db_setup, django_db_blocker):
         exceptions=[item.action.reference for item in data.exceptions],
         red=[item.action.reference for item in data.red],
         weasyprint_log=log,
+        summary_lists=lists,
     )
-    pack.summary_lists = lists
     return pack, parts, steps
 
 

@@ -8,7 +8,7 @@ import io
 import logging
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import pytest
@@ -44,6 +44,8 @@ class RenderedPack:
     exceptions: list[str]
     red: list[str]
     weasyprint_log: list[str]  # WeasyPrint's warnings and errors while rendering
+    # name -> the references in that summary list (test_parallel_pack's summary in parts)
+    summary_lists: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _text(page) -> str:
