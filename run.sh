@@ -103,7 +103,7 @@ serve() {
   mkdir -p var
   say "Preparing the database"
   manage migrate --no-input -v 0
-  manage loaddata fixtures/wscb_cse_action_plan.json
+  manage load_plan fixtures/wscb_cse_action_plan.json
   manage seed_demo
   say "Starting the Board pack worker (manage.py db_worker) in the background"
   # Board packs are produced by this worker, not in the web request; it stops with the server.

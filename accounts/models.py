@@ -1,16 +1,43 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from simple_history.models import HistoricalRecords
+
+
+class AgencyManager(models.Manager):
+    def get_by_natural_key(self, name):
+        return self.get(name=name)
+
+
+class Agency(models.Model):
+    """A partner organisation (police, health, a council...): the place people work."""
+
+    name = models.CharField("name", max_length=200, unique=True)
+    short_name = models.CharField("short name", max_length=60, blank=True)
+
+    objects = AgencyManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "agencies"
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.name,)
 
 
 class User(AbstractUser):
-    """A person in the partnership: works for an agency, may hold owner roles and chair bodies.
+    """A person in the partnership: works for an agency.
 
-    Owners of actions are roles, not people, so that a job-share or a change of post-holder
-    needs no change to the plan: people are attached to roles here.
+    The roles a person holds and the bodies they chair are declared by the plan
+    (actionplan.OwnerRole.holders, AccountableBody.chairs) and read here as `user.roles` and
+    `user.chaired_bodies`.
     """
 
     agency = models.ForeignKey(
-        "actionplan.Agency",
+        Agency,
         models.SET_NULL,
         null=True,
         blank=True,
@@ -18,20 +45,6 @@ class User(AbstractUser):
         verbose_name="agency",
     )
     job_title = models.CharField("job title", max_length=200, blank=True)
-    roles = models.ManyToManyField(
-        "actionplan.OwnerRole",
-        blank=True,
-        related_name="holders",
-        verbose_name="owner roles held",
-        help_text="The plan's owner roles this person holds; they may update those actions.",
-    )
-    chaired_bodies = models.ManyToManyField(
-        "actionplan.AccountableBody",
-        blank=True,
-        related_name="chairs",
-        verbose_name="bodies chaired",
-        help_text="Accountable bodies (sub-groups, boards) this person chairs.",
-    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

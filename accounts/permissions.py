@@ -6,14 +6,11 @@
 - Change the plan itself: business support, through the admin.
 - Produce and download Board packs: business support and Board members.
 
-An object that does not exist gives 404; one a person may read but not change gives 403.
+Pure predicates about a user and, where asked, an object. They import no other app's models:
+each app fetches its own objects beside its views and asks these (actionplan/access.py,
+reports/access.py). An object that does not exist gives 404; one a person may read but not
+change gives 403.
 """
-
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
-
-from actionplan.models import Action
-from reports.models import BoardPack
 
 BUSINESS_SUPPORT_GROUP = "Board business support"
 BOARD_MEMBER_GROUP = "Board members"
@@ -64,11 +61,11 @@ def chairs_body(user, body_id: int) -> bool:
     return user.is_authenticated and user.is_active and body_id in chaired_body_ids(user)
 
 
-def can_update_action(user, action: Action) -> bool:
+def can_update_action(user, action) -> bool:
     """Owners (by role), chairs of the accountable body, and business support.
 
-    Reads the action's owner links: prefetch them (Action.objects.for_list()) when asking in a
-    list.
+    `action` is an actionplan Action (read: accountable_body_id, owner_link_list()). Reads its
+    owner links: prefetch them (Action.objects.for_list()) when asking in a list.
     """
     if not (user.is_authenticated and user.is_active):
         return False
@@ -86,30 +83,3 @@ def can_manage_plan(user) -> bool:
 
 def can_produce_reports(user) -> bool:
     return is_business_support(user) or is_board_member(user)
-
-
-def check_can_produce_reports(request) -> None:
-    """Board packs are for business support and Board members only (else 403)."""
-    if not can_produce_reports(request.user):
-        raise PermissionDenied(
-            "Only Board business support and Board members can produce or download Board packs."
-        )
-
-
-def get_board_pack_for_download(request, pk: int) -> BoardPack:
-    """A kept Board pack, if the user may download packs (else 403) and it exists (else 404).
-
-    Asks permission first, so that people without it cannot learn which packs exist.
-    """
-    check_can_produce_reports(request)
-    return get_object_or_404(BoardPack.objects.select_related("plan"), pk=pk)
-
-
-def get_action_for_update(request, pk: int) -> Action:
-    """The action, if it exists (else 404) and the user may update it (else 403)."""
-    action = get_object_or_404(Action.objects.for_list(), pk=pk)
-    if not can_update_action(request.user, action):
-        raise PermissionDenied(
-            "You cannot update this action: you do not own it or chair its body."
-        )
-    return action

@@ -3,12 +3,13 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from accounts import admin as accounts_admin
+from accounts.models import Agency, User
 from actionplan.admin_readonly import ReadOnlyAdminMixin
 from actionplan.models import (
     AccountableBody,
     Action,
     ActionOwner,
-    Agency,
     Measure,
     Milestone,
     Objective,
@@ -111,18 +112,7 @@ class AccountableBodyAdmin(SimpleHistoryAdmin):
     list_display = ["name", "short_name", "kind"]
     list_filter = ["kind"]
     search_fields = ["name", "short_name"]
-
-
-class OwnerRoleInline(admin.TabularInline):
-    model = OwnerRole
-    extra = 0
-
-
-@admin.register(Agency)
-class AgencyAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "short_name"]
-    search_fields = ["name", "short_name"]
-    inlines = [OwnerRoleInline]
+    autocomplete_fields = ["chairs"]
 
 
 @admin.register(OwnerRole)
@@ -131,6 +121,45 @@ class OwnerRoleAdmin(SimpleHistoryAdmin):
     list_filter = ["agency"]
     list_select_related = ["agency"]
     search_fields = ["title", "agency__name"]
+    autocomplete_fields = ["holders"]
+
+
+# People and agencies belong to accounts, which knows nothing of the plan. The plan declares
+# who holds its roles and chairs its bodies, so it adds those to their admin pages here, as
+# Django's documentation extends the user admin: unregister, subclass, register again.
+class RolesHeldInline(admin.TabularInline):
+    model = OwnerRole.holders.through
+    extra = 0
+    autocomplete_fields = ["ownerrole"]
+    verbose_name = "owner role held"
+    verbose_name_plural = "owner roles held (they may update those actions)"
+
+
+class BodiesChairedInline(admin.TabularInline):
+    model = AccountableBody.chairs.through
+    extra = 0
+    autocomplete_fields = ["accountablebody"]
+    verbose_name = "body chaired"
+    verbose_name_plural = "bodies chaired (sub-groups, boards)"
+
+
+class OwnerRoleInline(admin.TabularInline):
+    model = OwnerRole
+    extra = 0
+    fields = ["title"]
+
+
+admin.site.unregister([User, Agency])
+
+
+@admin.register(User)
+class UserAdmin(accounts_admin.UserAdmin):
+    inlines = [RolesHeldInline, BodiesChairedInline]
+
+
+@admin.register(Agency)
+class AgencyAdmin(accounts_admin.AgencyAdmin):
+    inlines = [OwnerRoleInline]
 
 
 @admin.register(StatusUpdate)

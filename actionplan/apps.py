@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import pre_save
+from django.db.models.signals import post_migrate
 
 
 class ActionplanConfig(AppConfig):
@@ -7,7 +7,6 @@ class ActionplanConfig(AppConfig):
     verbose_name = "Action plan"
 
     def ready(self):
-        from actionplan.models import Action
-        from actionplan.signals import keep_status_on_fixture_load
+        from actionplan.groups import sync_groups
 
-        pre_save.connect(keep_status_on_fixture_load, sender=Action, dispatch_uid="keep_status")
+        post_migrate.connect(sync_groups, sender=self, dispatch_uid="actionplan.sync_groups")

@@ -1,8 +1,9 @@
 """The plan: Plan -> Priority -> Objective -> Action, with measures, milestones and owners.
 
-Owners are roles within partner agencies, not people; people are attached to roles in
-`accounts`. Every model has a natural key so that a plan fixture can be loaded twice without
-duplicating anything.
+Owners are roles within partner agencies (accounts.Agency), not people: people are attached
+to roles here (OwnerRole.holders), so that a job-share or a change of post-holder needs no
+change to the plan. Every model has a natural key so that a plan fixture can be loaded twice
+without duplicating anything.
 """
 
 import re
@@ -15,6 +16,8 @@ from django.db.models import BooleanField, Case, OuterRef, Q, Subquery, Value, W
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
+
+from accounts.models import Agency
 
 REFERENCE_RE = re.compile(r"^\d+(\.\d+)*$")
 
@@ -149,6 +152,13 @@ class AccountableBody(models.Model):
     name = models.CharField("name", max_length=200, unique=True)
     short_name = models.CharField("short name", max_length=60, blank=True)
     kind = models.CharField("kind", max_length=20, choices=Kind.choices)
+    chairs = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="chaired_bodies",
+        verbose_name="chairs",
+        help_text="The people who chair this body; they may update its actions.",
+    )
 
     objects = AccountableBodyManager()
     history = HistoricalRecords()
@@ -165,29 +175,6 @@ class AccountableBody(models.Model):
         return (self.name,)
 
 
-class AgencyManager(models.Manager):
-    def get_by_natural_key(self, name):
-        return self.get(name=name)
-
-
-class Agency(models.Model):
-    name = models.CharField("name", max_length=200, unique=True)
-    short_name = models.CharField("short name", max_length=60, blank=True)
-
-    objects = AgencyManager()
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name_plural = "agencies"
-
-    def __str__(self):
-        return self.name
-
-    def natural_key(self):
-        return (self.name,)
-
-
 class OwnerRoleManager(models.Manager):
     def get_by_natural_key(self, agency_name, title):
         return self.get(agency__name=agency_name, title=title)
@@ -196,6 +183,13 @@ class OwnerRoleManager(models.Manager):
 class OwnerRole(models.Model):
     agency = models.ForeignKey(Agency, models.PROTECT, related_name="roles")
     title = models.CharField("role", max_length=200)
+    holders = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="roles",
+        verbose_name="holders",
+        help_text="The people who hold this role; they may update its actions.",
+    )
 
     objects = OwnerRoleManager()
     history = HistoricalRecords()
@@ -215,7 +209,7 @@ class OwnerRole(models.Model):
     def natural_key(self):
         return (*self.agency.natural_key(), self.title)
 
-    natural_key.dependencies = ["actionplan.agency"]
+    natural_key.dependencies = ["accounts.agency"]
 
 
 class Rag(models.TextChoices):

@@ -14,7 +14,7 @@ def build_fixture(source: dict) -> list[dict]:
     plan = source["plan"]
     slug = plan["slug"]
     objects = [_obj("plan", {field: plan.get(field, "") for field in _PLAN_FIELDS})]
-    objects += [_obj("agency", agency) for agency in source["agencies"]]
+    objects += [_obj("agency", agency, app="accounts") for agency in source["agencies"]]
     objects += [_obj("accountablebody", body) for body in source["bodies"]]
     objects += [_obj("ownerrole", {"agency": [a], "title": t}) for a, t in _roles(source)]
     actions = [action for _, _, action in _walk(source)]
@@ -31,8 +31,8 @@ def build_fixture(source: dict) -> list[dict]:
 _PLAN_FIELDS = ["title", "partnership", "short_name", "period", "slug", "source"]
 
 
-def _obj(model: str, fields: dict) -> dict:
-    return {"model": f"actionplan.{model}", "fields": fields}
+def _obj(model: str, fields: dict, *, app: str = "actionplan") -> dict:
+    return {"model": f"{app}.{model}", "fields": fields}
 
 
 def _walk(source):

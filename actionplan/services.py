@@ -1,6 +1,10 @@
-"""Writes to the plan's status. Views and commands call these; nothing else writes statuses."""
+"""Writes to the plan and its status. Views and commands call these; nothing else writes
+statuses."""
+
+from pathlib import Path
 
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -85,3 +89,25 @@ def status_update_create(
     Action.objects.filter(pk=action.pk).update(latest_update=update)
     action.current_rag, action.version, action.latest_update = rag, new_version, update
     return update
+
+
+# An action's status, denormalised from its latest StatusUpdate (see status_update_create).
+_STATUS_FIELDS = ["current_rag", "latest_update", "version"]
+
+
+@transaction.atomic
+def plan_load(*, path: Path) -> int:
+    """Load a plan fixture (build_plan_fixture's output), keeping every action's status.
+
+    A fixture describes the plan, never its status. loaddata saves every field of an action,
+    so an action already here would come back not yet rated, with no latest update and its
+    version at 0 (and its next update would collide with its history): the status of each
+    action that has one is read first and written back after, in the same transaction.
+    Objects are matched by natural key, so loading the same fixture twice changes nothing.
+    Returns the number of actions whose status was kept.
+    """
+    rated = Action.objects.exclude(version=0, current_rag="", latest_update=None)
+    kept = list(rated.only("pk", *_STATUS_FIELDS))
+    call_command("loaddata", str(path), verbosity=0)
+    Action.objects.bulk_update(kept, _STATUS_FIELDS, batch_size=500)
+    return len(kept)

@@ -15,13 +15,9 @@ from django.utils.text import slugify
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
-from accounts.permissions import (
-    can_update_action,
-    chaired_body_ids,
-    get_action_for_update,
-    held_role_ids,
-)
+from accounts.permissions import can_update_action, chaired_body_ids, held_role_ids
 from actionplan import dashboards, exports
+from actionplan.access import get_action_for_update
 from actionplan.filters import ActionFilter
 from actionplan.forms import AsOfForm, StatusUpdateForm
 from actionplan.models import AccountableBody, Action, Plan, Priority

@@ -64,7 +64,7 @@ def prepare(env, clients: int) -> list[tuple[str, int]]:
     """Migrate, load the plan, make one business-support person per client; return
     (username, action pk) pairs so that each client updates its own action."""
     manage(env, "migrate", "--no-input", "-v", "0")
-    manage(env, "loaddata", "fixtures/wscb_cse_action_plan.json", "-v", "0")
+    manage(env, "load_plan", "fixtures/wscb_cse_action_plan.json", "-v", "0")
     manage(env, "collectstatic", "--no-input", "-v", "0")
     script = f"""
 from django.contrib.auth.models import Group

@@ -132,9 +132,7 @@ PATHS = {"Board pack HTML": html_path, "Board pack PDF": pdf_path}
 def build(size_name: str) -> Plan:
     call_command("flush", "--no-input", verbosity=0)
     if size_name == "wscb":
-        call_command(
-            "loaddata", str(harness.ROOT / "fixtures/wscb_cse_action_plan.json"), verbosity=0
-        )
+        call_command("load_plan", str(harness.ROOT / "fixtures/wscb_cse_action_plan.json"))
         paths.wscb_world()
     else:
         synthetic.build(actions=SIZES[size_name], plan_size=SIZES[size_name])

@@ -67,7 +67,7 @@ def measure(calls: dict, repeats: dict) -> dict:
 def build(size_name: str) -> dict:
     call_command("flush", "--no-input", verbosity=0)
     if size_name == "wscb":
-        call_command("loaddata", str(ROOT / "fixtures/wscb_cse_action_plan.json"), verbosity=0)
+        call_command("load_plan", str(ROOT / "fixtures/wscb_cse_action_plan.json"), verbosity=0)
         return paths.wscb_world()
     synthetic.build(actions=SIZES[size_name])
     return paths.synthetic_world()

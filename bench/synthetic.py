@@ -12,12 +12,11 @@ from datetime import date, datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Agency, User
 from actionplan.models import (
     AccountableBody,
     Action,
     ActionOwner,
-    Agency,
     Measure,
     Objective,
     OwnerRole,

@@ -11,7 +11,7 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.permissions import check_can_produce_reports, get_board_pack_for_download
+from reports.access import check_can_produce_reports, get_board_pack_for_download
 from reports.forms import BoardPackForm
 from reports.models import BoardPack, BoardPackRequest, PackIntegrityError
 from reports.services import board_pack_html, board_pack_request_create

@@ -8,23 +8,22 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
-from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from hypothesis import settings as hypothesis_settings
 
-from accounts.models import User
+from accounts.models import Agency, User
 from accounts.permissions import BOARD_MEMBER_GROUP, BUSINESS_SUPPORT_GROUP
 from actionplan.models import (
     AccountableBody,
     Action,
     ActionOwner,
-    Agency,
     Objective,
     OwnerRole,
     Plan,
     Priority,
 )
+from actionplan.services import plan_load
 
 # Hypothesis: under CI the same examples every run (a failure there is a regression, never
 # luck); elsewhere new ones each run, which is how `?sort=.` was found. A failure prints the
@@ -53,7 +52,7 @@ def _fast_passwords(settings):
 
 
 # The WSCB plan's rows as loaded, by model: restoring them takes a few bulk inserts, where
-# loaddata resolves natural keys with about 1,200 queries (seconds, for each browser test).
+# load_plan resolves natural keys with about 1,200 queries (seconds, for each browser test).
 _wscb_rows: list[tuple[type[models.Model], list[dict]]] = []
 
 
@@ -61,7 +60,7 @@ _wscb_rows: list[tuple[type[models.Model], list[dict]]] = []
 def django_db_setup(django_db_setup, django_db_blocker):
     # Load the WSCB plan once per run; each test's transaction then rolls back on top of it.
     with django_db_blocker.unblock():
-        call_command("loaddata", str(WSCB_FIXTURE), verbosity=0)
+        plan_load(path=WSCB_FIXTURE)
         _wscb_rows[:] = [(model, list(model._base_manager.values())) for model in _plan_models()]
     yield
     with django_db_blocker.unblock():

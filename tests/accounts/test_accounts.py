@@ -1,15 +1,10 @@
-import io
 import time
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
-from django.core.management.base import CommandError
 from django.urls import reverse
 
-from accounts.demo import DEMO_PASSWORD, PEOPLE
-from accounts.models import User
-from actionplan.models import AccountableBody, StatusUpdate
+from actionplan.models import AccountableBody
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -106,27 +101,6 @@ def test_session_has_an_absolute_lifetime(settings):
     assert settings.SESSION_SAVE_EVERY_REQUEST is False
 
 
-def test_seed_demo_is_idempotent(wscb_plan, settings):
-    settings.DEBUG = True
-    call_command("seed_demo", stdout=io.StringIO())
-    first = (User.objects.count(), StatusUpdate.objects.count())
-    call_command("seed_demo", stdout=io.StringIO())
-    assert (User.objects.count(), StatusUpdate.objects.count()) == first
-    assert first[1] > 100
-    assert StatusUpdate.objects.filter(is_demo=False).count() == 0
-    for username, *_ in PEOPLE:
-        assert User.objects.get(username=username).check_password(DEMO_PASSWORD)
-    chair = User.objects.get(username="chair")
-    assert list(chair.chaired_bodies.values_list("name", flat=True)) == ["CSE Strategic Group"]
-
-
-def test_seed_demo_refuses_without_debug(wscb_plan, settings):
-    settings.DEBUG = False
-    with pytest.raises(CommandError, match="DEBUG"):
-        call_command("seed_demo")
-    assert not User.objects.filter(username="support").exists()
-
-
 def test_admin_edits_are_audited_with_who_and_what(client, business_support):
     body = AccountableBody.objects.get(name="CSE Strategic Group")
     client.force_login(business_support)
@@ -153,6 +127,65 @@ def test_business_support_can_manage_the_plan_and_people_in_the_admin(client, bu
     client.force_login(business_support)
     for name in ["actionplan_action_changelist", "actionplan_action_add", "accounts_user_add"]:
         assert client.get(reverse(f"admin:{name}")).status_code == 200, name
+
+
+def _inline_prefixes(page) -> dict[str, str]:
+    """The admin page's inline formset prefixes, by the model each inline row points at."""
+    prefixes = {}
+    for inline in page.context["inline_admin_formsets"]:
+        through = inline.formset.model
+        [target] = [f.name for f in through._meta.fields if f.name not in {"id", "user"}]
+        prefixes[target] = inline.formset.prefix
+    return prefixes
+
+
+def test_business_support_gives_a_person_roles_and_bodies_on_their_admin_page(
+    client, business_support, target_action
+):
+    person = make_user(username="newcomer")
+    role, body = target_action.owner_links.get().role, target_action.accountable_body
+    client.force_login(business_support)
+    url = reverse("admin:accounts_user_change", args=[person.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    prefixes = _inline_prefixes(page)
+    assert set(prefixes) == {"ownerrole", "accountablebody"}
+    data = {"username": "newcomer", "is_active": "on", "date_joined_0": "2015-07-01"}
+    data["date_joined_1"] = "09:00:00"
+    for target, pk in [("ownerrole", role.pk), ("accountablebody", body.pk)]:
+        prefix = prefixes[target]
+        data |= {f"{prefix}-TOTAL_FORMS": "1", f"{prefix}-INITIAL_FORMS": "0"}
+        data[f"{prefix}-0-{target}"] = str(pk)
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["errors"]
+    assert list(person.roles.all()) == [role]
+    assert list(person.chaired_bodies.all()) == [body]
+    page = client.get(url).content.decode()
+    assert "Owner roles held" in page and "Bodies chaired" in page
+
+
+def test_business_support_finds_roles_to_give_by_typing(client, business_support):
+    client.force_login(business_support)
+    query = {"app_label": "actionplan", "model_name": "ownerrole_holders"}
+    query |= {"field_name": "ownerrole", "term": "Protecting Vulnerable"}
+    response = client.get(reverse("admin:autocomplete"), query)
+    assert response.status_code == 200
+    found = [result["text"] for result in response.json()["results"]]
+    assert found == ["Head of Protecting Vulnerable People (West Mercia Police)"]
+
+
+def test_business_support_names_a_roles_holders_on_its_admin_page(
+    client, business_support, target_action
+):
+    person = make_user(username="newcomer")
+    role = target_action.owner_links.get().role
+    client.force_login(business_support)
+    response = client.post(
+        reverse("admin:actionplan_ownerrole_change", args=[role.pk]),
+        {"agency": role.agency_id, "title": role.title, "holders": [person.pk]},
+    )
+    assert response.status_code == 302
+    assert list(person.roles.all()) == [role]
 
 
 def test_others_cannot_use_the_admin(client, owner):

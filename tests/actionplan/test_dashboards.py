@@ -14,13 +14,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from accounts.models import Agency
 from accounts.permissions import BOARD_MEMBER_GROUP, BUSINESS_SUPPORT_GROUP
 from actionplan import exports
 from actionplan.dashboards import Breakdown, plan_quarters
 from actionplan.models import (
     AccountableBody,
     Action,
-    Agency,
     Measure,
     Objective,
     Priority,

@@ -1,3 +1,6 @@
+import io
+import json
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
@@ -162,10 +165,37 @@ def test_reloading_the_fixture_keeps_statuses(owner, target_action):
     status_update_create(
         action=target_action, author=owner, rag=Rag.BLUE, commentary="Done.", expected_version=0
     )
-    call_command("loaddata", str(WSCB_FIXTURE), verbosity=0)
+    out = io.StringIO()
+    call_command("load_plan", str(WSCB_FIXTURE), stdout=out)
     target_action.refresh_from_db()
     assert (target_action.current_rag, target_action.version) == (Rag.BLUE, 1)
     assert target_action.latest_update.commentary == "Done."
+    assert "kept the status of 1 rated actions" in out.getvalue()
+
+
+def test_reloading_an_edited_plan_changes_its_text_and_keeps_statuses(
+    owner, target_action, tmp_path
+):
+    status_update_create(
+        action=target_action, author=owner, rag=Rag.RED, commentary=LONG_ENOUGH,
+        expected_version=0,
+    )  # fmt: skip
+    fixture = json.loads(WSCB_FIXTURE.read_text())
+    [row] = [o for o in fixture if o["fields"].get("reference") == target_action.reference]
+    row["fields"]["description"] = "Reworded by the sub-group."
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(fixture))
+    call_command("load_plan", str(edited), stdout=io.StringIO())
+    target_action.refresh_from_db()
+    assert target_action.description == "Reworded by the sub-group."
+    assert (target_action.current_rag, target_action.version) == (Rag.RED, 1)
+    assert target_action.latest_update.commentary == LONG_ENOUGH
+    # The next update carries on from the kept version, not from 0.
+    status_update_create(
+        action=target_action, author=owner, rag=Rag.GREEN, commentary="Back on track.",
+        expected_version=1,
+    )  # fmt: skip
+    assert list(target_action.updates.values_list("version", flat=True)) == [2, 1]
 
 
 def test_export_carries_the_current_status(owner, target_action):

@@ -4,13 +4,12 @@ import json
 from datetime import date
 
 import pytest
-from django.core.management import call_command
 
+from accounts.models import Agency
 from actionplan.models import (
     AccountableBody,
     Action,
     ActionOwner,
-    Agency,
     Measure,
     Milestone,
     Objective,
@@ -18,6 +17,7 @@ from actionplan.models import (
     Priority,
 )
 from actionplan.plan_source import build_fixture
+from actionplan.services import plan_load
 from tests.conftest import ROOT, WSCB_FIXTURE
 
 pytestmark = pytest.mark.django_db
@@ -175,7 +175,7 @@ def test_loading_twice_changes_nothing(wscb_plan):
     ]
     before = {model: list(model.objects.order_by("pk").values()) for model in models}
     related_before = sorted(Action.related.through.objects.values_list("from_action", "to_action"))
-    call_command("loaddata", str(WSCB_FIXTURE), verbosity=0)
+    plan_load(path=WSCB_FIXTURE)
     assert {model: list(model.objects.order_by("pk").values()) for model in models} == before
     related_after = sorted(Action.related.through.objects.values_list("from_action", "to_action"))
     assert related_after == related_before

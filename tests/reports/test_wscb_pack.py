@@ -17,9 +17,9 @@ from django.db.models import Count
 from django.test import override_settings
 from pypdf import PdfReader
 
-from accounts.demo import seed_demo_people
 from accounts.models import User
 from actionplan.demo_history import seed_demo_history
+from actionplan.demo_people import seed_demo_people
 from actionplan.models import Action, Rag, StatusUpdate
 from actionplan.quarters import Quarter
 from reports.packs import build_pack_data

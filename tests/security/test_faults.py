@@ -3,12 +3,11 @@
 import json
 
 import pytest
-from django.core.management import call_command
 from django.db import DatabaseError, connection
 from django.urls import reverse
 
 from actionplan.models import Action, Plan, Rag, StatusUpdate
-from actionplan.services import status_update_create
+from actionplan.services import plan_load, status_update_create
 from tests.conftest import WSCB_FIXTURE
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +62,7 @@ def test_failure_part_way_through_a_fixture_load_leaves_nothing(wscb_plan, tmp_p
     path.write_text(json.dumps(fixture))
     before = Action.objects.count()
     with pytest.raises(Exception, match="Problem installing fixture"):
-        call_command("loaddata", str(path), verbosity=0)
+        plan_load(path=path)
     assert not Plan.objects.filter(slug="copy").exists()
     assert Action.objects.count() == before
 

@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.demo import DEMO_PASSWORD, seed_demo_people
 from accounts.models import User
 from actionplan.demo_history import seed_demo_history
+from actionplan.demo_people import DEMO_PASSWORD, seed_demo_people
 from actionplan.models import Plan
 
 
@@ -21,7 +21,7 @@ class Command(BaseCommand):
         plan = Plan.objects.filter(slug="wscb-cse-2015-18").first()
         if plan is None:
             raise CommandError(
-                "Load the WSCB plan first: manage.py loaddata fixtures/wscb_cse_action_plan.json"
+                "Load the WSCB plan first: manage.py load_plan fixtures/wscb_cse_action_plan.json"
             )
         people = seed_demo_people()
         support = User.objects.get(username="support")

@@ -1,7 +1,8 @@
 """The partnership's two groups and what the admin lets them do.
 
-Kept in step with the code after every migrate (see AccountsConfig.ready), so that a new
-deployment and a new model both get the right permissions without a manual step.
+Kept in step with the code after every migrate (see ActionplanConfig.ready), so that a new
+deployment and a new model both get the right permissions without a manual step. Here, not in
+accounts, because the grants name the plan's models as well as people's.
 """
 
 from django.apps import apps as global_apps
@@ -13,14 +14,14 @@ from accounts.permissions import BOARD_MEMBER_GROUP, BUSINESS_SUPPORT_GROUP
 # Business support maintains the plan and the people; status history stays read-only.
 _PLAN_MODELS = [
     "plan", "priority", "objective", "action", "actionowner", "measure", "milestone",
-    "accountablebody", "agency", "ownerrole",
+    "accountablebody", "ownerrole",
 ]  # fmt: skip
 
 
 def _business_support_permissions():
     full = Permission.objects.filter(
         content_type__app_label="actionplan", content_type__model__in=_PLAN_MODELS
-    )
+    ) | Permission.objects.filter(content_type__app_label="accounts", content_type__model="agency")
     people = Permission.objects.filter(
         content_type__app_label="accounts",
         content_type__model="user",

@@ -6,9 +6,9 @@ Only for trying the app out: the seed_demo command refuses to run when DEBUG is 
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from accounts.models import User
+from accounts.models import Agency, User
 from accounts.permissions import BOARD_MEMBER_GROUP, BUSINESS_SUPPORT_GROUP
-from actionplan.models import AccountableBody, Agency, OwnerRole
+from actionplan.models import AccountableBody, OwnerRole
 
 DEMO_PASSWORD = "demo-password-2015"
 WSCB = "Worcestershire Safeguarding Children Board"

@@ -1,0 +1,20 @@
+"""Fetch the plan's objects for a request, or refuse: the views' one way in by id.
+
+Who may do what is decided by accounts.permissions; this module only fetches and asks.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+
+from accounts.permissions import can_update_action
+from actionplan.models import Action
+
+
+def get_action_for_update(request, pk: int) -> Action:
+    """The action, if it exists (else 404) and the user may update it (else 403)."""
+    action = get_object_or_404(Action.objects.for_list(), pk=pk)
+    if not can_update_action(request.user, action):
+        raise PermissionDenied(
+            "You cannot update this action: you do not own it or chair its body."
+        )
+    return action
