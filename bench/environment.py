@@ -23,7 +23,7 @@ def setup():
         STATIC_ROOT=str(workdir / "static"),
         MEDIA_ROOT=str(workdir / "media"),
         SECURE_SSL_REDIRECT="false",
-        DJANGO_SETTINGS_MODULE="actionplan.settings",
+        DJANGO_SETTINGS_MODULE="actionplan.project.settings",
     )
     import django
 

@@ -202,7 +202,7 @@ def main():
     pairs = prepare(env, args.clients)
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "actionplan.wsgi", "-b", f"127.0.0.1:{port}",
+        [sys.executable, "-m", "gunicorn", "actionplan.project.wsgi", "-b", f"127.0.0.1:{port}",
          "-w", str(args.workers), "--access-logfile", "/dev/null", "--log-level", "warning"],
         cwd=ROOT, env=env,
     )  # fmt: skip

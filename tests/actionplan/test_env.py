@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from actionplan.env import database_from_url
+from actionplan.project.env import database_from_url
 
 
 def test_no_url_is_the_sqlite_file_whose_folder_is_made_on_first_use(tmp_path):

@@ -4,13 +4,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.views import PasswordChangeView
-from actionplan import errors, views
+from actionplan import views
+from actionplan.project import errors
 
 admin.site.site_header = "Actionplan administration"
 admin.site.site_title = "Actionplan admin"
 
 handler403 = "accounts.views.permission_denied"
-handler500 = "actionplan.errors.server_error"
+handler500 = "actionplan.project.errors.server_error"
 
 urlpatterns = [
     path("healthz", errors.healthz, name="healthz"),

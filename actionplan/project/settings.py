@@ -11,9 +11,10 @@ from pathlib import Path
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from actionplan.env import database_from_url, env_bool, env_int, env_list, env_str
+from actionplan.project.env import database_from_url, env_bool, env_int, env_list, env_str
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+# The checkout: this file is actionplan/project/settings.py.
+BASE_DIR = Path(__file__).resolve().parents[2]
 
 # Development is the zero-setup default; production must say DEBUG=false and bring its own
 # secret and host names (no production secret has a default).
@@ -62,8 +63,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "actionplan.root_urls"
-WSGI_APPLICATION = "actionplan.wsgi.application"
+ROOT_URLCONF = "actionplan.project.urls"
+WSGI_APPLICATION = "actionplan.project.wsgi.application"
 
 TEMPLATES = [
     {
