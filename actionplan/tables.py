@@ -116,6 +116,13 @@ class ActionTable(tables.Table):
         self.as_of_query = as_of_query  # keeps the date in links to body dashboards
         self._body_links = {}
 
+    def paginate(self, *args, per_page=None, **kwargs):
+        # RequestConfig takes ?per_page= from the address bar as given. A negative size leaves
+        # the paginator no page to fall back to (a 500): count it as none given, as 0 is.
+        if per_page is not None and per_page < 0:
+            per_page = None
+        return super().paginate(*args, per_page=per_page, **kwargs)
+
     @property
     def order_by(self):
         return super().order_by
