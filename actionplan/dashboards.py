@@ -11,31 +11,11 @@ from datetime import date, timedelta
 from django.db.models import Count, Q, Subquery
 from django.utils import timezone
 
-from actionplan.models import (
-    NOT_RATED,
-    NOT_RATED_DEFINITION,
-    NOT_RATED_LABEL,
-    RAG_DEFINITIONS,
-    Action,
-    Rag,
-    StatusUpdate,
-    rag_as_of_q,
-    start_of_day,
-)
+from actionplan.models import Action, StatusUpdate, start_of_day
 from actionplan.quarters import Quarter, quarters_between
+from actionplan.rag import LEVELS, OPEN_VALUES, VALUES, Rag, level, rag_as_of_q
 
 DUE_SOON_DAYS = 30
-# The scale in the legend's order, then "not yet rated": every breakdown uses this order.
-RAG_KEYS = [Rag.BLUE.value, Rag.GREEN.value, Rag.AMBER.value, Rag.RED.value, NOT_RATED]
-OPEN_RAGS = [Rag.GREEN.value, Rag.AMBER.value, Rag.RED.value, NOT_RATED]  # not complete
-
-
-def rag_label(key: str) -> str:
-    return NOT_RATED_LABEL if key == NOT_RATED else Rag(key).label
-
-
-def rag_definition(key: str) -> str:
-    return NOT_RATED_DEFINITION if key == NOT_RATED else RAG_DEFINITIONS[Rag(key)]
 
 
 def overdue_q() -> Q:
@@ -65,15 +45,15 @@ def figure_filters(as_of: date) -> dict[str, tuple[Q, dict]]:
     """Each headline figure's condition and the filter query that shows the same rows."""
     soon = (as_of, as_of + timedelta(days=DUE_SOON_DAYS))
     quarter_start = Quarter.containing(as_of).start
-    filters = {key: (rag_as_of_q([key]), {"rag": key}) for key in RAG_KEYS}
+    filters = {key: (rag_as_of_q([key]), {"rag": key}) for key in VALUES}
     filters["overdue"] = (overdue_q(), {"overdue": "yes"})
     filters["due_soon"] = (
-        due_between_q(*soon) & rag_as_of_q(OPEN_RAGS),
-        {"due_from": soon[0].isoformat(), "due_to": soon[1].isoformat(), "rag": OPEN_RAGS},
+        due_between_q(*soon) & rag_as_of_q(OPEN_VALUES),
+        {"due_from": soon[0].isoformat(), "due_to": soon[1].isoformat(), "rag": OPEN_VALUES},
     )
     filters["not_updated"] = (
-        not_updated_since_q(quarter_start) & rag_as_of_q(OPEN_RAGS),
-        {"not_updated_since": quarter_start.isoformat(), "rag": OPEN_RAGS},
+        not_updated_since_q(quarter_start) & rag_as_of_q(OPEN_VALUES),
+        {"not_updated_since": quarter_start.isoformat(), "rag": OPEN_VALUES},
     )
     return filters
 
@@ -89,8 +69,8 @@ def headline_figures(actions, *, as_of: date) -> tuple[int, list[Figure], list[F
     )
     quarter = Quarter.containing(as_of)
     by_rag = [
-        Figure(key, rag_label(key), counts[key], filters[key][1], rag_definition(key), rag=key)
-        for key in RAG_KEYS
+        Figure(r.value, r.label, counts[r.value], filters[r.value][1], r.definition, rag=r.value)
+        for r in LEVELS
     ]
     attention = [
         Figure("overdue", "Overdue", counts["overdue"], filters["overdue"][1],
@@ -112,7 +92,7 @@ class Breakdown:
 
     label: str
     obj: object = None
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RAG_KEYS, 0))
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(VALUES, 0))
     overdue: int = 0
     scale: int = 0  # the chart's full width in actions: the largest row's total
 
@@ -126,12 +106,12 @@ class Breakdown:
         scale = max(self.scale, self.total, 1)
         return [
             {
-                "key": key,
-                "label": rag_label(key),
-                "count": self.counts[key],
-                "percent": round(100 * self.counts[key] / scale, 2),
+                "key": r.value,
+                "label": r.label,
+                "count": self.counts[r.value],
+                "percent": round(100 * self.counts[r.value] / scale, 2),
             }
-            for key in RAG_KEYS
+            for r in LEVELS
         ]
 
 
@@ -152,7 +132,7 @@ def rag_breakdown(actions, priorities, bodies) -> tuple[list[Breakdown], list[Br
         .annotate(actions=Count("pk"))
     )
     for row in rows:
-        key = row["rag_as_of"] or NOT_RATED
+        key = level(row["rag_as_of"]).value
         for breakdown in (
             by_priority.get(row["objective__priority_id"]),
             by_body.get(row["accountable_body_id"]),
@@ -184,7 +164,7 @@ def totals(breakdowns: list[Breakdown]) -> Breakdown:
     total = Breakdown("All actions")
     for breakdown in breakdowns:
         total.overdue += breakdown.overdue
-        for key in RAG_KEYS:
+        for key in VALUES:
             total.counts[key] += breakdown.counts[key]
     return total
 

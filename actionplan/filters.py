@@ -12,7 +12,7 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 
-from actionplan.dashboards import RAG_KEYS, not_updated_since_q, overdue_q
+from actionplan.dashboards import not_updated_since_q, overdue_q
 from actionplan.forms import QuickSelect
 from actionplan.models import (
     NO_HEADING,
@@ -23,9 +23,8 @@ from actionplan.models import (
     Objective,
     OwnerRole,
     Priority,
-    rag_as_of_q,
 )
-from actionplan.tables import rag_html
+from actionplan.rag import VALUES, rag_as_of_q, tag_html
 
 MAX_SEARCH_WORDS = 10
 
@@ -68,7 +67,7 @@ class ActionFilter(django_filters.FilterSet):
         widget=QuickSelect,
     )
     rag = django_filters.MultipleChoiceFilter(
-        choices=[(key, rag_html(key)) for key in RAG_KEYS],
+        choices=lambda: [(value, tag_html(value)) for value in VALUES],
         method="filter_rag",
         label="RAG status",
         help_text="Choose one or more. The status is the latest update on or before the date.",

@@ -5,15 +5,14 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from actionplan import markup
-from actionplan.models import RAG_DEFINITIONS, Rag
 from actionplan.quarters import Quarter
+from actionplan.rag import Rag, level, tag_html
 from actionplan.services import MIN_CONCERN_COMMENTARY, commentary_errors
 
 
-def _rag_choice(rag: Rag):
-    return rag.value, format_html(
-        '<strong class="tag tag--{}">{}</strong> {}', rag.value, rag.label, RAG_DEFINITIONS[rag]
-    )
+def _rag_choices():
+    """Each status as its tag and its definition."""
+    return [(r.value, format_html("{} {}", tag_html(r), level(r).definition)) for r in Rag]
 
 
 class QuickSelect(forms.Select):
@@ -62,7 +61,7 @@ def _options(choices, values: set[str]):
 class StatusUpdateForm(forms.Form):
     rag = forms.ChoiceField(
         label="RAG status",
-        choices=[_rag_choice(rag) for rag in Rag],
+        choices=_rag_choices,
         widget=forms.RadioSelect,
         error_messages={"required": "Choose a RAG status."},
     )

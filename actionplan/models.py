@@ -12,12 +12,13 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import BooleanField, Case, OuterRef, Q, Subquery, Value, When
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Agency
+from actionplan.rag import Rag, is_overdue, overdue_expression
 
 REFERENCE_RE = re.compile(r"^\d+(\.\d+)*$")
 
@@ -212,26 +213,6 @@ class OwnerRole(models.Model):
     natural_key.dependencies = ["accounts.agency"]
 
 
-class Rag(models.TextChoices):
-    """The RAG scale. The label always carries the word, so colour is never the only cue."""
-
-    BLUE = "blue", "Blue"
-    GREEN = "green", "Green"
-    AMBER = "amber", "Amber"
-    RED = "red", "Red"
-
-
-RAG_DEFINITIONS = {
-    Rag.BLUE: "Complete",
-    Rag.GREEN: "On track",
-    Rag.AMBER: "At risk of slipping, or some concern",
-    Rag.RED: "Off track, or significant concern",
-}
-NOT_RATED = "none"  # the RAG filters' value for "no update yet"
-NOT_RATED_LABEL = "Not yet rated"
-NOT_RATED_DEFINITION = "No status update has been made yet"
-
-
 # Where with_owners() puts each action's owner links (role and agency joined).
 PREFETCHED_OWNER_LINKS = "prefetched_owner_links"
 
@@ -266,10 +247,6 @@ class ActionQuerySet(models.QuerySet):
         """Rows for the plan export: list data plus measures, in plan order."""
         return self.for_list().prefetch_related("measures").order_by("plan", "sort_key")
 
-    def overdue(self, *, today: date):
-        """Past the due date and not complete (Blue)."""
-        return self.filter(due_date__lt=today).exclude(current_rag=Rag.BLUE)
-
     def owned_by(self, user):
         """Actions whose owner roles the user holds. A subquery, not a join: no duplicate
         rows, so no DISTINCT over every column of them."""
@@ -295,31 +272,15 @@ class ActionQuerySet(models.QuerySet):
 
     def for_dashboard(self, *, as_of: date):
         """Rows for dashboards, the overview and their exports, as they stood at the end of
-        `as_of`: with_status_as_of() plus overdue_as_of (past due on `as_of` and not Blue by
+        `as_of`: with_status_as_of() plus overdue_as_of (overdue on `as_of`, by the status
         then). Figures, filters and tables all read these annotations, never current_rag.
         Lists and exports join or prefetch what they show themselves: the action table reads
         its page's owners in one query of its own, and sorting a page of a body's actions
         with the objective and priority's long texts joined took half a dashboard's time at
         10,000 actions."""
         return self.with_status_as_of(as_of).annotate(
-            overdue_as_of=Case(
-                # No update yet (NULL) is not Blue: a past-due unrated action is overdue.
-                When(due_date__gte=as_of, then=Value(False)),
-                When(rag_as_of=Rag.BLUE, then=Value(False)),
-                default=Value(True),
-                output_field=BooleanField(),
-            )
+            overdue_as_of=overdue_expression(on=as_of, rag_field="rag_as_of")
         )
-
-
-def rag_as_of_q(values) -> Q:
-    """Rows whose as-of RAG is one of `values`; "none" means not yet rated. Needs the
-    with_status_as_of() annotations. Spelt out without negation, because NULL != 'blue'
-    is not true in SQL."""
-    q = Q(rag_as_of__in=[value for value in values if value != NOT_RATED])
-    if NOT_RATED in values:
-        q |= Q(rag_as_of__isnull=True)
-    return q
 
 
 def end_of_day(day: date) -> datetime:
@@ -439,7 +400,8 @@ class Action(models.Model):
         return text if len(text) <= 80 else text[:77].rstrip() + "…"
 
     def is_overdue(self, *, today: date) -> bool:
-        return self.due_date < today and self.current_rag != Rag.BLUE
+        """Overdue on `today`, by its current status."""
+        return is_overdue(due_date=self.due_date, rag=self.current_rag, on=today)
 
     def owner_link_list(self) -> list:
         """The owner links in source order: those with_owners() (or for_list()) prefetched,

@@ -13,48 +13,18 @@ import unicodedata
 from functools import cached_property
 
 from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, Value, When
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django_tables2 import tables
 
 from actionplan import markup
-from actionplan.dashboards import RAG_KEYS, rag_definition, rag_label
-from actionplan.models import NOT_RATED, ActionOwner, Rag
+from actionplan.models import ActionOwner
+from actionplan.rag import overdue_tag_html, rank_expression, tag_html
 
 COMMENTARY_SNIPPET_CHARS = 100
-# Ascending RAG order is worst first: Red, Amber, Green, Blue, then not yet rated.
-_RAG_RANK = Case(
-    When(rag_as_of=Rag.RED, then=Value(0)),
-    When(rag_as_of=Rag.AMBER, then=Value(1)),
-    When(rag_as_of=Rag.GREEN, then=Value(2)),
-    When(rag_as_of=Rag.BLUE, then=Value(3)),
-    default=Value(4),
-    output_field=IntegerField(),
-)
-OVERDUE_TAG = mark_safe('<strong class="tag tag--overdue">Overdue</strong>')
 NOT_OVERDUE = mark_safe('<span class="visually-hidden">Not overdue</span>')
-NO_UPDATE = "—"  # django-tables2's default for an empty cell, kept from before
-
-
-def _rag_tag(key: str):
-    return format_html(
-        '<strong class="tag tag--{}" title="{}">{}</strong>',
-        key,
-        rag_definition(key),
-        rag_label(key),
-    )
-
-
-# Five possible tags: made once, not once per cell.
-_RAG_TAGS = {key: _rag_tag(key) for key in RAG_KEYS}
-
-
-def rag_html(value: str | None):
-    """The RAG tag as in actionplan/_rag.html: always the word, never colour alone."""
-    return _RAG_TAGS[value or NOT_RATED]
+NO_UPDATE = "—"  # as django-tables2 shows an empty cell
 
 
 def snippet(text: str, limit: int = COMMENTARY_SNIPPET_CHARS) -> str:
@@ -208,12 +178,13 @@ class ActionTable(tables.Table):
         return markup.format_html('<span class="nowrap">{}</span>', _short_date(record.due_date))
 
     def render_rag(self, record):
-        return rag_html(record.rag_as_of)
+        return tag_html(record.rag_as_of)
 
     def order_rag(self, queryset, is_descending):
+        """Ascending is worst first: Red, Amber, Green, Blue, then not yet rated."""
         prefix = "-" if is_descending else ""
-        ordered = queryset.annotate(rag_rank=_RAG_RANK).order_by(f"{prefix}rag_rank", "sort_key")
-        return ordered, True
+        ordered = queryset.annotate(rag_rank=rank_expression("rag_as_of"))
+        return ordered.order_by(f"{prefix}rag_rank", "sort_key"), True
 
     def render_last_update(self, record):
         if record.update_at_as_of is None:
@@ -225,4 +196,4 @@ class ActionTable(tables.Table):
         return snippet(record.commentary_as_of or "")
 
     def render_overdue(self, record):
-        return OVERDUE_TAG if record.overdue_as_of else NOT_OVERDUE
+        return overdue_tag_html() if record.overdue_as_of else NOT_OVERDUE

@@ -22,6 +22,7 @@ from actionplan.filters import ActionFilter
 from actionplan.forms import AsOfForm, StatusUpdateForm
 from actionplan.models import AccountableBody, Action, Plan, Priority
 from actionplan.quarters import Quarter
+from actionplan.rag import LEVELS
 from actionplan.services import StatusConflictError, status_update_create
 from actionplan.tables import ActionTable, CountedPaginator
 
@@ -349,7 +350,7 @@ def overview(request):
         "by_priority": by_priority,
         "by_body": by_body,
         "total": total,
-        "rag_columns": [(key, dashboards.rag_label(key)) for key in dashboards.RAG_KEYS],
+        "rag_levels": LEVELS,
         "overdue_table": overdue_table,
         "as_of_query": as_of.query,
         "as_of_carry": [],

@@ -14,65 +14,12 @@ from django.db.models import DateTimeField, Max, Min, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from actionplan.models import (
-    NOT_RATED_DEFINITION,
-    NOT_RATED_LABEL,
-    RAG_DEFINITIONS,
-    Action,
-    Objective,
-    Plan,
-    Priority,
-    Rag,
-    StatusUpdate,
-    end_of_day,
-)
+from actionplan.models import Action, Objective, Plan, Priority, StatusUpdate, end_of_day
 from actionplan.quarters import Quarter, quarters_between
+from actionplan.rag import LEVELS, Rag, RagLevel, is_overdue, level, rank
 
-# Worst to best, for the direction of travel.
-RAG_ORDER = {Rag.RED: 0, Rag.AMBER: 1, Rag.GREEN: 2, Rag.BLUE: 3}
 IMPROVED, UNCHANGED, DETERIORATED = "improved", "unchanged", "deteriorated"
 _LONG_AGO = datetime(1900, 1, 1, tzinfo=UTC)
-
-
-# Chart colours, as in the app's stylesheet: (fill, text on it). Each has AA contrast.
-_CHART_COLOURS = {
-    Rag.BLUE: ("#1d4f91", "#ffffff"),
-    Rag.GREEN: ("#00703c", "#ffffff"),
-    Rag.AMBER: ("#f47738", "#0b0c0c"),
-    Rag.RED: ("#b10e1e", "#ffffff"),
-    "": ("#ffffff", "#0b0c0c"),
-}
-
-
-@dataclass(frozen=True)
-class RagColumn:
-    """One status as a pack shows it: always a word, with a colour only as a second cue."""
-
-    value: str  # "" for not yet rated
-    label: str
-    definition: str
-
-    @property
-    def css(self) -> str:
-        return self.value or "none"
-
-    @property
-    def fill(self) -> str:
-        return _CHART_COLOURS[self.value][0]
-
-    @property
-    def ink(self) -> str:
-        return _CHART_COLOURS[self.value][1]
-
-
-RAG_COLUMNS = [RagColumn(rag.value, rag.label, RAG_DEFINITIONS[rag]) for rag in Rag] + [
-    RagColumn("", NOT_RATED_LABEL, NOT_RATED_DEFINITION)
-]
-_COLUMN_BY_VALUE = {column.value: column for column in RAG_COLUMNS}
-
-
-def rag_column(value: str | None) -> RagColumn:
-    return _COLUMN_BY_VALUE[value or ""]
 
 
 @dataclass
@@ -80,8 +27,8 @@ class PackAction:
     """An action with its status at the end of this quarter and of the previous one."""
 
     action: Action
-    rag: RagColumn
-    previous_rag: RagColumn
+    rag: RagLevel
+    previous_rag: RagLevel
     updated_at: datetime | None
     commentary: str
     red_since: date | None
@@ -90,7 +37,7 @@ class PackAction:
 
     @property
     def overdue(self) -> bool:
-        return self.action.due_date < self.as_of and self.rag.value != Rag.BLUE
+        return is_overdue(due_date=self.action.due_date, rag=self.rag.value, on=self.as_of)
 
     @property
     def days_overdue(self) -> int:
@@ -119,21 +66,21 @@ class PackAction:
     @property
     def direction(self) -> str | None:
         """Improved, unchanged or deteriorated; None unless rated at both quarter ends."""
-        if not (self.rag.value and self.previous_rag.value):
+        if not (self.rag.rated and self.previous_rag.rated):
             return None
-        change = RAG_ORDER[Rag(self.rag.value)] - RAG_ORDER[Rag(self.previous_rag.value)]
+        change = rank(self.rag.value) - rank(self.previous_rag.value)
         return IMPROVED if change > 0 else DETERIORATED if change < 0 else UNCHANGED
 
 
 @dataclass
 class RagCounts:
-    """How many actions hold each status, in RAG_COLUMNS order."""
+    """How many actions hold each status, in the scale's order (rag.LEVELS)."""
 
     label: str
-    counts: list[int] = field(default_factory=lambda: [0] * len(RAG_COLUMNS))
+    counts: list[int] = field(default_factory=lambda: [0] * len(LEVELS))
 
-    def add(self, column: RagColumn):
-        self.counts[RAG_COLUMNS.index(column)] += 1
+    def add(self, rag: RagLevel):
+        self.counts[LEVELS.index(rag)] += 1
 
     @property
     def total(self) -> int:
@@ -142,17 +89,17 @@ class RagCounts:
     def bar(self, width: int = 1000) -> list["BarSegment"]:
         """The statuses held, as segments of a stacked bar `width` units long."""
         segments, before = [], 0
-        for column, count in zip(RAG_COLUMNS, self.counts, strict=True):
+        for rag, count in zip(LEVELS, self.counts, strict=True):
             if count:
                 x, end = (round(width * n / self.total) for n in (before, before + count))
-                segments.append(BarSegment(column, count, x, end - x))
+                segments.append(BarSegment(rag, count, x, end - x))
                 before += count
         return segments
 
 
 @dataclass(frozen=True)
 class BarSegment:
-    column: RagColumn
+    rag: RagLevel
     count: int
     x: int
     width: int
@@ -216,9 +163,9 @@ class BoardPackData:
 
     @cached_property
     def unchanged_by_rag(self):
-        """Unchanged actions grouped by their status: [(column, [action, ...]), ...]."""
-        groups = [(c, [i for i in self.unchanged if i.rag == c]) for c in RAG_COLUMNS]
-        return [(column, items) for column, items in groups if items]
+        """Unchanged actions grouped by their status: [(level, [action, ...]), ...]."""
+        groups = [(r, [i for i in self.unchanged if i.rag == r]) for r in LEVELS]
+        return [(rag, items) for rag, items in groups if items]
 
     @property
     def unchanged_count(self) -> int:
@@ -227,11 +174,11 @@ class BoardPackData:
     @cached_property
     def first_rated(self):
         """Rated now but not at the end of the previous quarter: nothing to compare with."""
-        return [i for i in self.actions if i.rag.value and not i.previous_rag.value]
+        return [i for i in self.actions if i.rag.rated and not i.previous_rag.rated]
 
     @cached_property
     def not_rated(self):
-        return [i for i in self.actions if not i.rag.value]
+        return [i for i in self.actions if not i.rag.rated]
 
     @cached_property
     def completed(self):
@@ -329,8 +276,8 @@ def build_pack_data(*, plan: Plan, quarter: Quarter, today: date) -> BoardPackDa
     items = [
         PackAction(
             action=action,
-            rag=rag_column(action.rag_as_of),
-            previous_rag=rag_column(previous.get(action.pk)),
+            rag=level(action.rag_as_of),
+            previous_rag=level(previous.get(action.pk)),
             updated_at=action.update_at_as_of,
             commentary=action.commentary_as_of or "",
             red_since=timezone.localdate(action.red_since) if action.red_since else None,

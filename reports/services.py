@@ -14,8 +14,9 @@ from django.utils import timezone
 from accounts.permissions import can_produce_reports
 from actionplan.models import Plan
 from actionplan.quarters import Quarter
+from actionplan.rag import LEVELS, OVERDUE_DEFINITION
 from reports.models import BoardPack, BoardPackRequest
-from reports.packs import RAG_COLUMNS, BoardPackData, build_pack_data, summary_blocks
+from reports.packs import BoardPackData, build_pack_data, summary_blocks
 from reports.parallel import PackPart, available_cores, render_joined, split_pack
 from reports.pdf import PackRenderError, RenderedPdf, render_pdf
 
@@ -67,7 +68,8 @@ def _render_html(
         "marking": settings.PROTECTIVE_MARKING,
         "produced_by": produced_by,
         "produced_at": produced_at,
-        "rag_columns": RAG_COLUMNS,
+        "rag_levels": LEVELS,
+        "overdue_definition": OVERDUE_DEFINITION,
         "chart_rows": [*(section.counts for section in data.priorities), data.counts],
         "time_zone": settings.TIME_ZONE,
         "preview": preview,

@@ -1,36 +1,48 @@
 from django import template
 from django.utils.html import format_html
 
-from actionplan.models import NOT_RATED_DEFINITION, NOT_RATED_LABEL, RAG_DEFINITIONS, Rag
-from actionplan.tables import OVERDUE_TAG, rag_html
+from actionplan.rag import (
+    LEVELS,
+    OVERDUE_DEFINITION,
+    WORST_FIRST,
+    Rag,
+    overdue_tag_html,
+    tag_html,
+)
 
 register = template.Library()
 
 
 @register.simple_tag
 def rag_tag(value):
-    """A RAG status as a tag that always carries its word, never colour alone (made once per
-    status, not rendered from a template each time: lists show one per row)."""
-    return rag_html(value)
+    """The RAG tag of a status (actionplan/_rag_tag.html): always its word, never colour
+    alone. Rendered once per status, not each time: lists show one per row."""
+    return tag_html(value)
+
+
+@register.simple_tag
+def overdue_tag():
+    """The overdue tag (actionplan/_overdue_tag.html)."""
+    return overdue_tag_html()
 
 
 @register.simple_tag
 def action_status(action, today):
     """The action's current RAG tag, then the overdue tag if it is overdue on `today`."""
     if action.is_overdue(today=today):
-        return format_html("{} {}", rag_html(action.current_rag), OVERDUE_TAG)
-    return rag_html(action.current_rag)
+        return format_html("{} {}", tag_html(action.current_rag), overdue_tag_html())
+    return tag_html(action.current_rag)
+
+
+@register.simple_tag
+def rag_worst_first():
+    """The scale's order from worst to best, in words: "Red, Amber, Green, Blue"."""
+    return ", ".join(Rag(rag).label for rag in WORST_FIRST)
 
 
 @register.inclusion_tag("actionplan/_rag_legend.html")
 def rag_legend(open=False):
-    rows = [(rag.value, rag.label, RAG_DEFINITIONS[rag]) for rag in Rag]
-    return {"rows": rows, "not_rated": (NOT_RATED_LABEL, NOT_RATED_DEFINITION), "open": open}
-
-
-@register.simple_tag
-def is_overdue(action, today):
-    return action.is_overdue(today=today)
+    return {"levels": LEVELS, "overdue_definition": OVERDUE_DEFINITION, "open": open}
 
 
 @register.filter

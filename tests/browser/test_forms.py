@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 from django.urls import reverse
 
-from actionplan.models import RAG_DEFINITIONS, Rag
+from actionplan.rag import DEFINITIONS, Rag
 from tests.browser.conftest import assert_focus_visible, expect, password_reset_path, sign_in
 
 pytestmark = pytest.mark.browser
@@ -113,7 +113,7 @@ def test_rag_radios_are_labelled_with_their_definitions(page, owner, target_acti
         "Choose the status that describes the action now."
     )
     for rag in Rag:
-        radio = fieldset.get_by_role("radio", name=f"{rag.label} {RAG_DEFINITIONS[rag]}")
+        radio = fieldset.get_by_role("radio", name=f"{rag.label} {DEFINITIONS[rag]}")
         expect(radio).to_be_visible()
         expect(page.locator(f"label[for='{radio.get_attribute('id')}']")).to_be_visible()
 

@@ -23,6 +23,7 @@ from tests.reports.conftest import at, make_small_plan, make_update
 
 PASSWD_LINE = "root:x:0:0"
 STATIC_CSS = f"{PACK_BASE_URL}static/reports/pack.css"
+RAG_CSS = f"{PACK_BASE_URL}static/css/rag.css"
 
 
 def _page(body: str, head: str = "") -> str:
@@ -122,7 +123,7 @@ def test_hostile_commentary_stays_text_and_nothing_is_fetched(monkeypatch):
     for markup in ["<img", "<iframe", "<image", '<link rel="stylesheet" href="file', "<style>@"]:
         assert markup not in html
     [fetcher] = fetchers
-    assert fetcher.served == [STATIC_CSS]
+    assert fetcher.served == [RAG_CSS, STATIC_CSS]
     assert fetcher.refused == []
     reader = PdfReader(io.BytesIO(result.content))
     text = "".join(page.extract_text() for page in reader.pages)
