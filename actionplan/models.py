@@ -543,7 +543,8 @@ class StatusUpdate(models.Model):
             models.Index(
                 fields=["action", "-created_at", "-id", "rag"], name="actionplan_update_as_of"
             ),
-            # The quarter picker's range (dashboards.plan_quarters): the latest update of all.
+            # The quarter pickers' range (dashboards.plan_quarters): a plan's first and last
+            # update.
             models.Index(fields=["created_at"], name="actionplan_update_time"),
         ]
 

@@ -5,6 +5,7 @@ October-December 2015, in financial year 2015/16; "2015-Q4" is January-March 201
 """
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -73,3 +74,13 @@ def quarters_between(first: date, last: date) -> list[Quarter]:
         result.append(quarter)
         quarter = quarter.next()
     return result
+
+
+def financial_year_quarters(days: Iterable[date], *, today: date) -> list[Quarter]:
+    """The quarters a plan is looked back to or reported on: every quarter of the financial
+    years from the earliest of `days` to the latest (today's year if there are none), except
+    those that have not begun by `today`."""
+    days = list(days) or [today]
+    first, last = Quarter.containing(min(days)), Quarter.containing(max(days))
+    quarters = quarters_between(Quarter(first.year, 1).start, Quarter(last.year, 4).start)
+    return [quarter for quarter in quarters if quarter.start <= today]

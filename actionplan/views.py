@@ -186,7 +186,7 @@ def _as_of(request) -> AsOf:
     """Read ?as_of= or ?quarter= (default today). Invalid input falls back to today; the
     page shows the form's errors."""
     today = timezone.localdate()
-    form = AsOfForm(request.GET, today=today, quarters=dashboards.plan_quarters(today))
+    form = AsOfForm(request.GET, today=today, quarters=dashboards.plan_quarters(today=today))
     day = form.day()
     return AsOf(day=day or today, given=day is not None, form=form)
 

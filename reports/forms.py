@@ -2,9 +2,10 @@ from datetime import date
 
 from django import forms
 
+from actionplan.dashboards import plan_quarters
 from actionplan.models import Plan
 from actionplan.quarters import Quarter
-from reports.packs import default_quarter, plans_quarters
+from reports.packs import default_quarter
 
 
 class BoardPackForm(forms.Form):
@@ -25,8 +26,8 @@ class BoardPackForm(forms.Form):
 
     def __init__(self, *args, today: date, **kwargs):
         super().__init__(*args, **kwargs)
-        self.quarters_by_plan = plans_quarters(self.fields["plan"].queryset, today=today)
-        offered = sorted({q for quarters in self.quarters_by_plan.values() for q in quarters})
+        self.today = today
+        offered = plan_quarters(today=today)  # every plan's; clean() checks the chosen plan's
         self.fields["quarter"].choices = [(q.slug, q.label) for q in reversed(offered)]
 
     @classmethod
@@ -35,7 +36,7 @@ class BoardPackForm(forms.Form):
         plan = Plan.objects.order_by("title").first()
         if plan is None:
             return {}
-        quarter = default_quarter(plans_quarters([plan], today=today)[plan.pk], today=today)
+        quarter = default_quarter(plan_quarters(today=today, plan=plan), today=today)
         return {"plan": plan.slug, "quarter": quarter.slug if quarter else None}
 
     def clean_quarter(self):
@@ -44,8 +45,10 @@ class BoardPackForm(forms.Form):
     def clean(self):
         data = super().clean()
         plan, quarter = data.get("plan"), data.get("quarter")
-        if plan and quarter and quarter not in self.quarters_by_plan[plan.pk]:
-            quarters = self.quarters_by_plan[plan.pk]
+        if not (plan and quarter):
+            return data
+        quarters = plan_quarters(today=self.today, plan=plan)
+        if quarter not in quarters:
             span = f"{quarters[0].label} to {quarters[-1].label}" if quarters else "none yet"
             self.add_error("quarter", f"Choose a quarter within the plan's period ({span}).")
         return data

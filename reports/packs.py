@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cached_property
 
-from django.db.models import DateTimeField, Max, Min, OuterRef, Subquery, Value
+from django.db.models import DateTimeField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from actionplan.models import Action, Objective, Plan, Priority, StatusUpdate, end_of_day
-from actionplan.quarters import Quarter, quarters_between
+from actionplan.quarters import Quarter
 from actionplan.rag import LEVELS, Rag, RagLevel, is_overdue, level, rank
 
 IMPROVED, UNCHANGED, DETERIORATED = "improved", "unchanged", "deteriorated"
@@ -320,33 +320,6 @@ def _sections(priorities, objectives, items) -> list[PrioritySection]:
         label = f"Priority {priority.number}: {priority.title}"
         sections.append(PrioritySection(priority, objective_sections, _count(label, in_priority)))
     return sections
-
-
-def plans_quarters(plans, *, today: date) -> dict[int, list[Quarter]]:
-    """The quarters a pack can report on, by plan id, in one query: each plan's financial
-    years, from the first date it holds (a start, due or update date) to the last, and never a
-    quarter that has not begun."""
-    dates = {
-        row.pop("plan"): row
-        for row in Action.objects.filter(plan__in=plans)
-        .values("plan")
-        .annotate(
-            first_start=Min("start_date"),
-            first_due=Min("due_date"),
-            last_due=Max("due_date"),
-            first_update=Min("updates__created_at"),
-            last_update=Max("updates__created_at"),
-        )
-    }
-    return {plan.pk: _quarters(dates.get(plan.pk, {}).values(), today) for plan in plans}
-
-
-def _quarters(values, today: date) -> list[Quarter]:
-    days = [timezone.localdate(d) if isinstance(d, datetime) else d for d in values if d]
-    first, last = (min(days), max(days)) if days else (today, today)
-    first_year, last_year = Quarter.containing(first).year, Quarter.containing(last).year
-    quarters = quarters_between(Quarter(first_year, 1).start, Quarter(last_year, 4).start)
-    return [quarter for quarter in quarters if quarter.start <= today]
 
 
 def default_quarter(quarters: list[Quarter], *, today: date) -> Quarter | None:

@@ -371,14 +371,20 @@ def test_table_is_paginated_and_keeps_the_filters(viewer, time_machine):
 # As of a date
 
 
-def test_quarter_picker_runs_from_the_earliest_date_to_the_latest_due_date_or_update():
-    make_action(start_date=date(2012, 5, 1), due_date=date(2013, 1, 31))
-    late = make_action(due_date=date(2019, 6, 1))
-    assert plan_quarters(date(2030, 1, 1))[-1] == Quarter(2019, 1)  # the last due date
+def test_quarter_picker_covers_the_financial_years_from_the_earliest_date_to_the_latest():
+    plan = make_plan()
+    make_action(plan=plan, start_date=date(2012, 5, 1), due_date=date(2013, 1, 31))
+    late = make_action(plan=plan, due_date=date(2019, 6, 1))
+
+    def quarters(today):
+        return plan_quarters(today=today, plan=plan)
+
+    offered = quarters(date(2030, 1, 1))
+    assert offered[0] == Quarter(2012, 1)  # the start date's financial year, from its start
+    assert offered[-1] == Quarter(2019, 4)  # the last due date's, to its end
     update(late, Rag.GREEN, local(2021, 2, 1, 10))
-    quarters = plan_quarters(date(2030, 1, 1))
-    assert (quarters[0], quarters[-1]) == (Quarter(2012, 1), Quarter(2020, 4))  # the update
-    assert plan_quarters(date(2016, 1, 15))[-1] == Quarter(2015, 4)  # never past today
+    assert quarters(date(2030, 1, 1))[-1] == Quarter(2020, 4)  # the update's year
+    assert quarters(date(2016, 1, 15))[-1] == Quarter(2015, 4)  # never past today
 
 
 def test_status_as_of_a_day_counts_an_update_at_23_59_but_not_at_00_01_next_day(sample):

@@ -2,9 +2,10 @@ from datetime import date
 
 import pytest
 
+from actionplan.dashboards import plan_quarters
 from actionplan.models import Measure, Objective, Priority, Rag
 from actionplan.quarters import Quarter
-from reports.packs import build_pack_data, default_quarter, plans_quarters
+from reports.packs import build_pack_data, default_quarter
 from reports.services import board_pack_html
 from tests.conftest import make_action, make_plan, make_role, make_user
 from tests.reports.conftest import at, make_update
@@ -135,7 +136,7 @@ def test_a_quarter_not_yet_begun_is_refused():
 
 
 def test_wscb_quarters_cover_its_financial_years(wscb_plan):
-    quarters = plans_quarters([wscb_plan], today=AFTER)[wscb_plan.pk]
+    quarters = plan_quarters(today=AFTER, plan=wscb_plan)
     assert [q.slug for q in quarters] == [
         "2015-Q1", "2015-Q2", "2015-Q3", "2015-Q4", "2016-Q1", "2016-Q2", "2016-Q3", "2016-Q4",
     ]  # fmt: skip
@@ -144,7 +145,7 @@ def test_wscb_quarters_cover_its_financial_years(wscb_plan):
 
 def test_quarters_stop_at_today_and_default_to_the_last_complete_one(wscb_plan):
     today = date(2015, 11, 15)
-    quarters = plans_quarters([wscb_plan], today=today)[wscb_plan.pk]
+    quarters = plan_quarters(today=today, plan=wscb_plan)
     assert [q.slug for q in quarters] == ["2015-Q1", "2015-Q2", "2015-Q3"]
     assert default_quarter(quarters, today=today).slug == "2015-Q2"
 
