@@ -26,9 +26,8 @@ from actionplan.rag import LEVELS
 from actionplan.services import StatusConflictError, status_update_create
 from actionplan.tables import ActionTable, CountedPaginator
 
-# Query-string keys that are not filters: kept or dropped separately when links are built.
-AS_OF_KEYS = {"as_of", "quarter"}
-TABLE_KEYS = {"sort", "page"}
+# Query-string keys that are not filters: the date, and the table's sort order and page.
+NOT_FILTERS = {"as_of", "quarter", "sort", "page"}
 DASHBOARD_EXPORTS = {"csv", "xlsx"}
 # The overview pages its overdue actions: a large partnership can have thousands.
 OVERDUE_PAGE_SIZE = 50
@@ -164,14 +163,15 @@ class AsOf:
     form: AsOfForm
 
     @property
-    def params(self) -> dict[str, str]:
-        """The query-string part that keeps this date in links (nothing for today)."""
-        return {"as_of": self.day.isoformat()} if self.given else {}
+    def param(self) -> str | None:
+        """The ?as_of= value that keeps this date in a link or form; None for today. Templates
+        pass it to {% querystring as_of=... %}, which then drops as_of for today."""
+        return self.day.isoformat() if self.given else None
 
     @property
     def query(self) -> str:
-        """The same as a query string for links: "?as_of=..." or nothing."""
-        return f"?{urlencode(self.params)}" if self.given else ""
+        """A query string that keeps the date alone: "?as_of=..." or nothing."""
+        return f"?as_of={self.param}" if self.given else ""
 
     @property
     def quarter(self) -> Quarter:
@@ -191,24 +191,22 @@ def _as_of(request) -> AsOf:
     return AsOf(day=day or today, given=day is not None, form=form)
 
 
-def _params_without(request, keys) -> list[tuple[str, str]]:
-    return [(k, v) for k, values in request.GET.lists() if k not in keys for v in values]
-
-
-def _filter_params(request) -> dict[str, list[str]]:
-    return {
-        k: sorted(v) for k, v in request.GET.lists() if k not in AS_OF_KEYS | TABLE_KEYS and any(v)
-    }
+def _current_filters(request) -> dict[str, list[str]]:
+    """The filters the page shows, each with its values in order, to compare with a figure's."""
+    return {k: sorted(v) for k, v in request.GET.lists() if k not in NOT_FILTERS and any(v)}
 
 
 def _figure_links(figures, as_of: AsOf, current: dict) -> list[dict]:
+    """Each figure with the query that lists its actions on the same date, and whether the
+    page shows them now."""
     links = []
     for figure in figures:
         params = {k: v if isinstance(v, list) else [v] for k, v in figure.params.items()}
+        day = {"as_of": [as_of.param]} if as_of.given else {}
         links.append(
             {
                 "figure": figure,
-                "query": "?" + urlencode({**params, **as_of.params}, doseq=True),
+                "query": "?" + urlencode(params | day, doseq=True),
                 "current": {k: sorted(v) for k, v in params.items()} == current,
             }
         )
@@ -256,7 +254,7 @@ class BodyDashboardView(LoginRequiredMixin, SingleTableMixin, FilterView):
         total, by_rag, attention = dashboards.headline_figures(
             self.get_queryset(), as_of=self.as_of.day
         )
-        current = _filter_params(self.request)
+        current = _current_filters(self.request)
         context.update(
             body=self.body,
             as_of=self.as_of,
@@ -265,26 +263,8 @@ class BodyDashboardView(LoginRequiredMixin, SingleTableMixin, FilterView):
             attention_figures=_figure_links(attention, self.as_of, current),
             is_filtered=bool(current),
             error_forms=[f for f in (self.as_of.form, self.filterset.form) if f.errors],
-            **_dashboard_queries(self.request, self.as_of),
         )
         return context
-
-
-def _dashboard_queries(request, as_of: AsOf) -> dict:
-    """The query strings that a dashboard's forms and links carry, so that each keeps what
-    it does not change: the date, the filters, the sort order."""
-    as_of_carry = _params_without(request, AS_OF_KEYS | {"page"})
-    return {
-        "all_query": as_of.query,  # no filters, same date
-        "as_of_carry": as_of_carry,  # a new date keeps the filters and sort
-        "today_query": f"?{urlencode(as_of_carry)}" if as_of_carry else "",
-        # New filters keep the date and the sort order, and start at page 1.
-        "filter_carry": [*as_of.params.items()]
-        + [("sort", value) for value in request.GET.getlist("sort")],
-        "export_query": urlencode(
-            _params_without(request, AS_OF_KEYS | TABLE_KEYS) + list(as_of.params.items())
-        ),
-    }
 
 
 def _long_date(day: date) -> str:
@@ -352,9 +332,6 @@ def overview(request):
         "total": total,
         "rag_levels": LEVELS,
         "overdue_table": overdue_table,
-        "as_of_query": as_of.query,
-        "as_of_carry": [],
-        "today_query": "",
         "error_forms": [as_of.form] if as_of.form.errors else [],
     }
     return render(request, "actionplan/overview.html", context)

@@ -1,6 +1,26 @@
 from django import forms, template
+from django.utils.html import format_html_join
 
 register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def query_fields(context, *, without: str = "", only: str = ""):
+    """The page's query-string parameters as hidden fields, so that a GET form carries what it
+    does not change, as {% querystring %} does for a link (a GET form drops its action's query
+    string): all but those named in `without`, or only those named in `only` (names separated
+    by spaces)."""
+    dropped, kept = set(without.split()), set(only.split())
+    return format_html_join(
+        "",
+        '<input type="hidden" name="{}" value="{}">',
+        (
+            (name, value)
+            for name, values in context.request.GET.lists()
+            if name not in dropped and (not kept or name in kept)
+            for value in values
+        ),
+    )
 
 
 @register.simple_tag

@@ -280,7 +280,11 @@ def test_filters_survive_in_the_links_that_keep_them(viewer, sample):
     assert f'<input type="hidden" name="as_of" value="{AS_OF}">' in html
     assert '<input type="hidden" name="sort" value="due_date">' in html
     assert '<input type="hidden" name="rag" value="amber">' in html
-    assert f"export.csv?rag=red&amp;rag=amber&amp;as_of={AS_OF}" in html
+    # The exports keep the date and the filters, not the sort order.
+    assert f'export.csv?as_of={AS_OF}&amp;rag=red&amp;rag=amber" download' in html
+    # Today's status keeps the filters and the sort order.
+    today = f'href="{dashboard_url(sample.body)}?rag=red&amp;rag=amber&amp;sort=due_date"'
+    assert f"{today}>Show today's status instead</a>" in html
 
 
 def test_empty_result_offers_to_clear_the_filters(viewer, sample):
