@@ -33,10 +33,6 @@ def is_board_member(user) -> bool:
     return user.is_active and _in_group(user, BOARD_MEMBER_GROUP)
 
 
-def can_view_plan(user) -> bool:
-    return user.is_authenticated and user.is_active
-
-
 def _ids_once(user, key: str, related) -> set[int]:
     """Ask the database once per request object: templates ask the same question many times."""
     if key not in user.__dict__:
@@ -75,10 +71,6 @@ def can_update_action(user, action) -> bool:
         return True
     roles = held_role_ids(user)
     return any(link.role_id in roles for link in action.owner_link_list())
-
-
-def can_manage_plan(user) -> bool:
-    return is_business_support(user)
 
 
 def can_produce_reports(user) -> bool:

@@ -45,7 +45,7 @@ def _locked_out(sender, request, username, ip_address, **kwargs):
     log_event("lockout", request=request, username=username or "")
 
 
-def log_permission_denied(request, reason: str = ""):
+def log_permission_denied(request):
     user = request.user.get_username() if request.user.is_authenticated else ""
     log_event("permission_denied", request=request, username=user, path=request.path)
 

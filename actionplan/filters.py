@@ -5,7 +5,6 @@ Status filters read the "as of" annotations of ActionQuerySet.for_dashboard(), n
 current_rag, so that a look back at a past date filters on the status as it stood then.
 """
 
-from datetime import date
 from functools import cached_property, partial
 
 import django_filters
@@ -123,13 +122,11 @@ class ActionFilter(django_filters.FilterSet):
         fields = []  # all declared above
         form = ActionFilterForm
 
-    def __init__(self, data=None, queryset=None, *, as_of: date, body=None, **kwargs):
+    def __init__(self, data=None, queryset=None, *, body, **kwargs):
         super().__init__(data, queryset, **kwargs)
-        self.as_of = as_of
-        # Choices list only what the body's actions use (every action's, without a body).
-        # These querysets check a chosen value; the options come from _options, two queries
-        # for the four lists.
-        actions = Action.objects.filter(accountable_body=body) if body else Action.objects.all()
+        # Choices list only what the body's actions use. These querysets check a chosen value;
+        # the options come from _options, two queries for the four lists.
+        actions = Action.objects.filter(accountable_body=body)
         owners = ActionOwner.objects.filter(action__in=actions)
         objectives = Objective.objects.filter(pk__in=actions.values("objective_id"))
         roles = OwnerRole.objects.filter(pk__in=owners.values("role_id"))

@@ -243,7 +243,7 @@ class BodyDashboardView(LoginRequiredMixin, SingleTableMixin, FilterView):
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
-        return kwargs | {"as_of": self.as_of.day, "body": self.body}
+        return kwargs | {"body": self.body}
 
     def get_table_kwargs(self):
         caption = f"Actions of {self.body.name}, as of {_long_date(self.as_of.day)}"
@@ -280,7 +280,7 @@ def body_export(request, pk, fmt):
     body = get_object_or_404(AccountableBody, pk=pk)
     as_of = _as_of(request)
     actions = Action.objects.filter(accountable_body=body).for_dashboard(as_of=as_of.day)
-    filterset = ActionFilter(request.GET, queryset=actions, as_of=as_of.day, body=body)
+    filterset = ActionFilter(request.GET, queryset=actions, body=body)
     if as_of.form.errors or not filterset.is_valid():
         # Never export something other than what was asked for: show the errors instead.
         url = reverse("actionplan:body-dashboard", kwargs={"pk": body.pk})

@@ -25,11 +25,11 @@ def _user(username, **kwargs):
 def wscb_world() -> dict:
     author = _user("bench-author")
     _wscb_history(author)
-    return _world(author)
+    return _world()
 
 
 def synthetic_world() -> dict:
-    return _world(User.objects.get(username="bench-author"))
+    return _world()
 
 
 def _wscb_history(author):
@@ -37,7 +37,7 @@ def _wscb_history(author):
     synthetic.add_history(random.Random(2015), list(Action.objects.all()), author)
 
 
-def _world(author) -> dict:
+def _world() -> dict:
     # The busiest body: its dashboard is the largest.
     body = AccountableBody.objects.annotate(size=Count("actions")).order_by("-size", "pk")[0]
     owner = _user("bench-owner")

@@ -41,8 +41,8 @@ def rag_worst_first():
 
 
 @register.inclusion_tag("actionplan/_rag_legend.html")
-def rag_legend(open=False):
-    return {"levels": LEVELS, "overdue_definition": OVERDUE_DEFINITION, "open": open}
+def rag_legend():
+    return {"levels": LEVELS, "overdue_definition": OVERDUE_DEFINITION}
 
 
 @register.filter
