@@ -12,7 +12,8 @@ from datetime import date, datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from actionplan.models import Action, Rag, StatusUpdate
+from actionplan.models import Action, StatusUpdate
+from actionplan.rag import Rag
 from actionplan.services import status_update_create
 
 # When business support asks for updates: a few weeks before each quarterly Board.

@@ -13,7 +13,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from actionplan.models import Rag
+from actionplan.rag import Rag
 
 COLUMNS = [
     "ref",

@@ -9,7 +9,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from actionplan.models import Action, Rag, StatusUpdate
+from actionplan.models import Action, StatusUpdate
+from actionplan.rag import Rag
 
 # Red and Amber must say what is being done about it; a word or two is not enough.
 MIN_CONCERN_COMMENTARY = 50
