@@ -6,12 +6,14 @@ start-up with a message naming the variable, not later with a confusing error.
 
 import os
 from pathlib import Path
-from urllib.parse import parse_qsl, unquote, urlparse
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+_POSTGRESQL = "django.db.backends.postgresql"
+_SQLITE = "django.db.backends.sqlite3"
 
 
 def env_str(name: str, default: str | None = None) -> str:
@@ -48,38 +50,40 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 def database_from_url(url: str | None, *, sqlite_default: Path) -> dict:
-    """Turn DATABASE_URL into a DATABASES entry; no URL means the SQLite file."""
+    """Turn DATABASE_URL into a DATABASES entry (read by dj-database-url); no URL means the
+    SQLite file. PostgreSQL and SQLite are the engines the app is tested on: any other is
+    refused, as is a URL that cannot be read, with a message naming the variable."""
     if not url:
         # The zero-setup default: its folder (var/, not in git) is made on first use, so that
         # manage.py works straight after a clone.
         sqlite_default.parent.mkdir(parents=True, exist_ok=True)
         return _sqlite(str(sqlite_default))
-    parsed = urlparse(url)
-    if parsed.scheme == "sqlite":
-        return _sqlite(unquote(parsed.path) or ":memory:")
-    if parsed.scheme not in {"postgres", "postgresql", "pgsql"}:
+    scheme = url.partition("://")[0]
+    try:
+        database = dj_database_url.parse(url)
+    except dj_database_url.UnknownSchemeError:
+        database = {"ENGINE": ""}
+    except ValueError:
         raise ImproperlyConfigured(
-            f"DATABASE_URL must start with postgres:// or sqlite://, not {parsed.scheme}://."
+            "DATABASE_URL is not a URL that can be read: quote any special character in the "
+            "user name or password (e.g. @ as %40) and give the port as a number."
+        ) from None
+    if database["ENGINE"] == _SQLITE:
+        return {**database, **_sqlite(database["NAME"])}
+    if database["ENGINE"] != _POSTGRESQL:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL must start with postgres:// or sqlite://, not {scheme}://."
         )
-    name = unquote(parsed.path.lstrip("/"))
-    if not name:
+    if not database["NAME"]:
         raise ImproperlyConfigured("DATABASE_URL must name a database, e.g. .../actionplan.")
-    return {
-        "ENGINE": "django.db.backends.postgresql",
-        "NAME": name,
-        "USER": unquote(parsed.username or ""),
-        "PASSWORD": unquote(parsed.password or ""),
-        "HOST": parsed.hostname or "",
-        "PORT": str(parsed.port or ""),
-        "OPTIONS": dict(parse_qsl(parsed.query)),
-    }
+    return database
 
 
 def _sqlite(name: str) -> dict:
     # WAL lets pages be read while a status update is written; IMMEDIATE transactions take the
     # write lock up front, so two writers queue instead of failing with "database is locked".
     return {
-        "ENGINE": "django.db.backends.sqlite3",
+        "ENGINE": _SQLITE,
         "NAME": name,
         "OPTIONS": {
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",

@@ -1,4 +1,4 @@
-"""DATABASE_URL, read as a deployment (or a fresh clone) gives it."""
+"""DATABASE_URL, read as a deployment (or a fresh clone) gives it (through dj-database-url)."""
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -19,20 +19,33 @@ def test_a_postgres_url_names_every_part():
         "postgres://app:s%40cret@db.example.org:6543/actionplan?sslmode=require",
         sqlite_default=None,
     )
-    assert database == {
+    parts = ["ENGINE", "NAME", "USER", "PASSWORD", "HOST", "PORT", "OPTIONS"]
+    assert {part: database[part] for part in parts} == {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": "actionplan",
         "USER": "app",
         "PASSWORD": "s@cret",
         "HOST": "db.example.org",
-        "PORT": "6543",
+        "PORT": 6543,
         "OPTIONS": {"sslmode": "require"},
     }
 
 
+def test_a_sqlite_url_keeps_the_apps_sqlite_options(tmp_path):
+    database = database_from_url(f"sqlite:///{tmp_path}/app.sqlite3", sqlite_default=None)
+    assert database["ENGINE"] == "django.db.backends.sqlite3"
+    assert database["NAME"] == f"{tmp_path}/app.sqlite3"
+    assert database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
 @pytest.mark.parametrize(
     ("url", "message"),
-    [("mysql://root@localhost/app", "must start with"), ("postgres://localhost/", "must name")],
+    [
+        ("mysql://root@localhost/app", "must start with postgres:// or sqlite://, not mysql://"),
+        ("nosuchdb://localhost/app", "must start with postgres:// or sqlite://, not nosuchdb://"),
+        ("postgres://localhost/", "must name a database"),
+        ("postgres://app@db.example.org:port/actionplan", "not a URL that can be read"),
+    ],
 )
 def test_a_url_we_cannot_use_is_refused_clearly(url, message):
     with pytest.raises(ImproperlyConfigured, match=message):
