@@ -100,8 +100,10 @@ def _render_stamp(data: BoardPackData, first_page: int, page_count: int, total_p
 
 
 def pack_workers(action_count: int) -> int:
-    """How many processes lay out a pack of `action_count` actions: one (this one) for a small
-    pack or a single core, else PACK_WORKERS (0: one per core)."""
+    """How many processes lay out a pack of `action_count` actions: one (this one), unless the
+    pack has PACK_PARALLEL_MIN_ACTIONS actions or more (one process would keep people waiting
+    on the pack list for a minute or more) and there are two cores or more; then PACK_WORKERS
+    (0: one per core)."""
     workers = settings.PACK_WORKERS or available_cores()
     if workers < 2 or action_count < settings.PACK_PARALLEL_MIN_ACTIONS:
         return 1
@@ -111,9 +113,9 @@ def pack_workers(action_count: int) -> int:
 def render_pack_pdf(
     data: BoardPackData, *, produced_by, produced_at, progress: Progress = _no_progress
 ) -> RenderedPdf:
-    """The pack as a tagged PDF: for a plan of at least PACK_PARALLEL_MIN_ACTIONS actions,
-    where there are two cores or more, in parts laid out in parallel and joined; otherwise in
-    this process."""
+    """The pack as a tagged PDF, laid out in this process; or, for a plan of at least
+    PACK_PARALLEL_MIN_ACTIONS actions where there are two cores or more, in parts laid out in
+    parallel and joined (reports/parallel.py)."""
     people = {"produced_by": produced_by, "produced_at": produced_at}
     workers = pack_workers(len(data.actions))
     if workers == 1:

@@ -39,13 +39,6 @@ PASSWORD = "correct-horse-battery"  # every make_user person's, unless given
 
 
 @pytest.fixture(autouse=True)
-def _packs_in_one_process(settings):
-    # The same path on a machine of any size, and the one the renderer stand-ins replace
-    # (services.render_pdf). tests/reports/test_parallel_pack.py asks for parallel processes.
-    settings.PACK_WORKERS = 1
-
-
-@pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     # Tests create many users; the production hasher is deliberately slow.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

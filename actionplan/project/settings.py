@@ -175,11 +175,13 @@ ACCESSIBILITY_CONTACT_EMAIL = env_str("ACCESSIBILITY_CONTACT_EMAIL", DEFAULT_FRO
 PROTECTIVE_MARKING = env_str("PROTECTIVE_MARKING", "OFFICIAL-SENSITIVE")
 
 # Board packs are produced in the background: requests are queued in the database and run by
-# `manage.py db_worker` (./run.sh serve starts one). Where there are two cores or more, a pack
-# of at least PACK_PARALLEL_MIN_ACTIONS actions is laid out in parts in PACK_WORKERS parallel
-# processes (0: one per core) and joined (reports/parallel.py); a smaller one in one process.
+# `manage.py db_worker` (./run.sh serve starts one). A pack is laid out in one process. Only
+# one of PACK_PARALLEL_MIN_ACTIONS actions or more, which one process would take a minute or
+# more to lay out (bench/README.md), is laid out in parts in PACK_WORKERS parallel processes
+# (0: one per core; 1: never in parallel) and joined (reports/parallel.py), where there are
+# two cores or more.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
-PACK_PARALLEL_MIN_ACTIONS = env_int("PACK_PARALLEL_MIN_ACTIONS", 20)
+PACK_PARALLEL_MIN_ACTIONS = env_int("PACK_PARALLEL_MIN_ACTIONS", 1000)
 PACK_WORKERS = env_int("PACK_WORKERS", 0)
 # A pack rendering with no progress for this many seconds has lost its worker (killed, or the
 # machine restarted): the pack list says it has stalled, and it is marked failed

@@ -216,17 +216,20 @@ def test_split_pack_keeps_every_action_once_in_order(wscb_plan):
 @pytest.mark.parametrize(
     ("workers", "cores", "actions", "expected"),
     [
-        (0, 2, 42, 2),  # the WSCB plan on this 2-core machine: in parallel
-        (0, 8, 42, 8),  # one process per core
+        (0, 2, 42, 1),  # the WSCB plan on this 2-core machine: in one process
+        (0, 8, 42, 1),  # on any machine
+        (0, 2, 999, 1),  # below PACK_PARALLEL_MIN_ACTIONS (default 1,000)
+        (0, 2, 1_000, 2),  # from it, one process per core
+        (0, 8, 10_000, 8),
         (0, 1, 10_000, 1),  # one core: parallel would only add work
-        (0, 2, 19, 1),  # below PACK_PARALLEL_MIN_ACTIONS
-        (3, 8, 42, 3),  # PACK_WORKERS caps it
+        (3, 8, 10_000, 3),  # PACK_WORKERS caps it
         (1, 8, 10_000, 1),  # or turns it off
     ],
 )
 def test_how_many_processes_lay_out_a_pack(monkeypatch, workers, cores, actions, expected):
+    """With the default threshold (only PACK_WORKERS and the cores change)."""
     monkeypatch.setattr(services, "available_cores", lambda: cores)
-    with override_settings(PACK_WORKERS=workers, PACK_PARALLEL_MIN_ACTIONS=20):
+    with override_settings(PACK_WORKERS=workers):
         assert services.pack_workers(actions) == expected
 
 

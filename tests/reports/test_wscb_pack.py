@@ -1,7 +1,9 @@
 """The WSCB pack for Q3 2015/16 with the demo history, read back from the PDF's text.
 
 The pack is rendered once for this module (it is the slowest thing the suite does) inside a
-transaction that is rolled back, and every test reads that one PDF.
+transaction that is rolled back, and every test reads that one PDF. It is rendered as the
+pack worker renders it (services.render_pack_pdf) with the settings a deployment has, so that
+these tests read the pack from the path the real plan takes.
 """
 
 import io
@@ -23,8 +25,7 @@ from actionplan.demo_people import seed_demo_people
 from actionplan.models import Action, Rag, StatusUpdate
 from actionplan.quarters import Quarter
 from reports.packs import build_pack_data
-from reports.pdf import render_pdf
-from reports.services import _render_html
+from reports.services import render_pack_pdf
 from tests.conftest import ensure_wscb_plan
 from tests.reports.conftest import at
 
@@ -44,6 +45,7 @@ class RenderedPack:
     exceptions: list[str]
     red: list[str]
     weasyprint_log: list[str]  # WeasyPrint's warnings and errors while rendering
+    steps: list[str] = field(default_factory=list)  # the progress the pack list would show
     # name -> the references in that summary list (test_parallel_pack's summary in parts)
     summary_lists: dict[str, list[str]] = field(default_factory=dict)
 
@@ -62,11 +64,12 @@ def wscb_pack(django_db_setup, django_db_blocker):
     ):
         plan = _wscb_with_demo_history()
         data = build_pack_data(plan=plan, quarter=QUARTER, today=date(2026, 1, 1))
-        html = _render_html(
-            data, produced_by=User.objects.get(username="support"), produced_at=at(END)
-        )
+        support = User.objects.get(username="support")
+        steps = []
         with _captured("weasyprint") as log:
-            rendered = render_pdf(html)
+            rendered = render_pack_pdf(
+                data, produced_by=support, produced_at=at(END), progress=steps.append
+            )
         rows = (
             Action.objects.filter(plan=plan)
             .with_status_as_of(END)
@@ -87,6 +90,7 @@ def wscb_pack(django_db_setup, django_db_blocker):
         exceptions=[item.action.reference for item in data.exceptions],
         red=[item.action.reference for item in data.red],
         weasyprint_log=log,
+        steps=steps,
     )
 
 
@@ -218,3 +222,12 @@ def test_appendix_defines_the_statuses(wscb_pack):
 def test_weasyprint_reports_no_problem(wscb_pack):
     # An unsupported CSS value, or a missing alt text or language, shows up here first.
     assert wscb_pack.weasyprint_log == []
+
+
+def test_the_wscb_pack_is_laid_out_in_one_process(wscb_pack):
+    """The real plan takes the default path: one process, no parts to join (those are for
+    plans of PACK_PARALLEL_MIN_ACTIONS actions or more: tests/reports/test_parallel_pack.py)."""
+    assert wscb_pack.steps == [
+        "Laying out the pages",
+        f"Writing the PDF ({wscb_pack.page_count} pages)",
+    ]
