@@ -1,10 +1,9 @@
 from datetime import date
 
 from django import forms
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
-from actionplan import markup
 from actionplan.quarters import Quarter
 from actionplan.rag import Rag, level, tag_html
 from actionplan.services import MIN_CONCERN_COMMENTARY, commentary_errors
@@ -16,14 +15,17 @@ def _rag_choices():
 
 
 class QuickSelect(forms.Select):
-    """Django's Select, same markup, with its options written in Python rather than through
-    a template each: a filter listing hundreds of objectives or owner roles, or the quarter
-    picker's years of quarters, then costs a millisecond, not tens (bench/columns.py)."""
+    """Django's Select, same markup (tests/actionplan/test_rendering.py), with its options
+    written in Python rather than through a template each. A hand-written fast path, kept
+    because the 10,000-action dashboard depends on it: its filters list hundreds of
+    objectives and owner roles, and with Django's Select its first page took 1.9 times the
+    admin changelist's time instead of 0.65 (bench/run.py, both in the same rounds; the WSCB
+    dashboard 1.41 instead of 1.19). Figures in bench/README.md, "Hand-written fast paths"."""
 
     def render(self, name, value, attrs=None, renderer=None):
         context = forms.Widget.get_context(self, name, value, attrs)["widget"]
         options = _options(self.choices, set(context["value"]))
-        return markup.format_html(
+        return format_html(
             '<select name="{}"{}>{}</select>', name, mark_safe(_attrs(context)), options
         )
 
@@ -31,7 +33,7 @@ class QuickSelect(forms.Select):
 def _attrs(context) -> str:
     """The widget's attributes in their order, as django/forms/widgets/attrs.html writes them."""
     return "".join(
-        " " + markup.escape(name) if value is True else markup.format_html(' {}="{}"', name, value)
+        " " + conditional_escape(name) if value is True else format_html(' {}="{}"', name, value)
         for name, value in context["attrs"].items()
         if value is not False and value is not None
     )
@@ -45,12 +47,12 @@ def _options(choices, values: set[str]):
     for value, label in choices:
         grouped = isinstance(label, (list, tuple))
         if grouped:
-            html.append(markup.format_html('<optgroup label="{}">', value))
+            html.append(format_html('<optgroup label="{}">', value))
         for option_value, option_label in label if grouped else [(value, label)]:
             option_value = "" if option_value is None else str(option_value)
             selected = not found and option_value in values
             found |= selected
-            value_html, text = markup.escape(option_value), markup.escape(option_label)
+            value_html, text = conditional_escape(option_value), conditional_escape(option_label)
             attrs = " selected" if selected else ""
             html.append(f'<option value="{value_html}"{attrs}>{text}</option>')
         if grouped:

@@ -1,6 +1,5 @@
 """What the app writes in Python for speed must be what the libraries write: the action
-table's cells (ActionTable.rendered_rows), select options and their labels, and
-actionplan.markup."""
+table's cells (ActionTable.rendered_rows), select options (QuickSelect) and their labels."""
 
 import re
 from datetime import date, datetime
@@ -8,12 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django import forms
-from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import mark_safe
+from django.utils.html import conditional_escape
 from django.utils.text import Truncator
-from django.utils.translation import gettext_lazy
 
-from actionplan import markup
 from actionplan.filters import ActionFilter
 from actionplan.forms import QuickSelect
 from actionplan.models import AccountableBody, Action, Objective, Rag
@@ -90,15 +86,6 @@ def test_quick_select_writes_what_djangos_select_writes(choices, value):
         return re.sub(r">\s+<", "><", widget.render("owner", value, attrs=attrs))
 
     assert html(QuickSelect) == html(forms.Select)
-
-
-@pytest.mark.parametrize(
-    "value",
-    ['<b title="x">Tom & Jerry\'s</b>', mark_safe("<b>bold</b>"), 42, None, gettext_lazy("Red")],
-)
-def test_markup_format_html_is_djangos(value):
-    template = '<span title="{}">{}</span>'
-    assert markup.format_html(template, value, value) == format_html(template, value, value)
 
 
 @pytest.mark.parametrize("field", ["priority", "objective", "owner", "agency"])
