@@ -1,6 +1,10 @@
 """The WSCB pack rendered in parts in parallel processes and joined (reports/parallel.py), in
 small pieces so that the exceptions and the detail are split: the joined PDF must number every
-page, point the contents at the right pages, hold every action and stay tagged (PDF/UA-1)."""
+page, point the contents at the right pages, hold every action and stay tagged (PDF/UA-1).
+
+By default only a plan of PACK_PARALLEL_MIN_ACTIONS (1,000) actions or more takes this path;
+these tests lower the threshold so that the WSCB plan does, rather than render a plan of
+1,000 actions (a minute's work) for every run."""
 
 import io
 import re
