@@ -16,11 +16,14 @@ def _rag_choices():
 
 class QuickSelect(forms.Select):
     """Django's Select, same markup (tests/actionplan/test_rendering.py), with its options
-    written in Python rather than through a template each. A hand-written fast path, kept
-    because the 10,000-action dashboard depends on it: its filters list hundreds of
-    objectives and owner roles, and with Django's Select its first page took 1.9 times the
-    admin changelist's time instead of 0.65 (bench/run.py, both in the same rounds; the WSCB
-    dashboard 1.41 instead of 1.19). Figures in bench/README.md, "Hand-written fast paths"."""
+    written in Python rather than through a template each.
+
+    A hand-written fast path, kept because the target for the 10,000-action dashboard (half
+    the admin changelist's time) depends on it: its filters list hundreds of objectives and
+    owner roles, and with Django's Select its first page took 1.4-1.9 times the admin's time
+    instead of 0.65-0.88 (bench/run.py's paths, both ways in the same rounds, two runs). The
+    WSCB pages would stay under 50 ms without it (its dashboard 1.35-1.41 times the admin's
+    time instead of 1.11-1.19). Figures: bench/README.md, "Hand-written fast paths"."""
 
     def render(self, name, value, attrs=None, renderer=None):
         context = forms.Widget.get_context(self, name, value, attrs)["widget"]

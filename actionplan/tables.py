@@ -112,11 +112,13 @@ class ActionTable(tables.Table):
         attributes, a template loop): each cell is one call of render_<name>(record), and
         each column's tags are made once, since its attributes depend on no record.
 
-        A hand-written fast path, kept because the dashboards depend on it: with
-        django-tables2's row loop the 10,000-action dashboard's first page took 1.3 times the
-        admin changelist's time instead of 0.65, and the WSCB dashboard 1.62 instead of 1.19
-        and the overview 1.77 instead of 1.01 (bench/run.py, both in the same rounds).
-        Figures in bench/README.md, "Hand-written fast paths"."""
+        A hand-written fast path, kept because the target for the 10,000-action dashboard
+        (half the admin changelist's time) depends on it: with django-tables2's row loop its
+        first page took 1.3-1.5 times the admin's time instead of 0.65-0.88 (bench/run.py's
+        paths, both ways in the same rounds, two runs; bench/columns.py: 270 against 15 µs a
+        cell on a busy machine). The WSCB pages would stay under 50 ms without it (its
+        dashboard 1.6 times the admin's time instead of 1.1-1.2, the overview 1.75 instead of
+        1.0). Figures: bench/README.md, "Hand-written fast paths"."""
         cells = []
         for index, column in enumerate(self.columns):
             name, scope = ("th", ' scope="row"') if index == 0 else ("td", "")
