@@ -21,7 +21,7 @@ def test_the_default_settings_pass():
     ("setting", "value", "error_id"),
     [("PACK_STALLED_AFTER", 0, "reports.E001"), ("PACK_STALLED_AFTER", 59, "reports.E001"),
      # A pack of 999 actions is laid out in one process, in one step: a minute or more.
-     ("PACK_STALLED_AFTER", 239, "reports.E001"),
+     ("PACK_STALLED_AFTER", 479, "reports.E001"),
      ("PACK_WORKERS", -1, "reports.E002"),
      ("PACK_PARALLEL_MIN_ACTIONS", 0, "reports.E003")],
 )  # fmt: skip
@@ -35,7 +35,7 @@ def test_a_setting_that_would_break_packs_is_an_error(setting, value, error_id):
 @pytest.mark.parametrize(
     "values",
     [
-        {"PACK_STALLED_AFTER": 240, "PACK_WORKERS": 1, "PACK_PARALLEL_MIN_ACTIONS": 1000},
+        {"PACK_STALLED_AFTER": 480, "PACK_WORKERS": 1, "PACK_PARALLEL_MIN_ACTIONS": 1000},
         {"PACK_STALLED_AFTER": 60, "PACK_WORKERS": 1, "PACK_PARALLEL_MIN_ACTIONS": 1},
     ],
 )
@@ -45,12 +45,12 @@ def test_the_smallest_sensible_values_pass(values):
 
 
 def test_a_higher_parallel_threshold_needs_a_longer_stalled_time():
-    """Packs of up to 4,999 actions laid out in one process take minutes in one step: the
+    """Packs of up to 1,999 actions laid out in one process take minutes in one step: the
     default ten minutes could mark a busy machine's packs failed while they were rendering."""
-    with override_settings(PACK_PARALLEL_MIN_ACTIONS=5000, PACK_STALLED_AFTER=600):
+    with override_settings(PACK_PARALLEL_MIN_ACTIONS=2000, PACK_STALLED_AFTER=600):
         [error] = check_pack_settings()
     assert error.id == "reports.E001"
-    assert "Set it to 1200 or more" in error.hint
+    assert "Set it to 960 or more" in error.hint
 
 
 def test_manage_py_check_refuses_a_bad_setting_from_the_environment():
