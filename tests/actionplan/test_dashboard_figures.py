@@ -38,6 +38,7 @@ def test_each_headline_figure_links_to_a_table_of_exactly_its_actions(viewer, sa
         "completed": ["1.1.2"],
     }
     links = response.context["rag_figures"] + response.context["attention_figures"]
+    assert sorted(link["figure"].key for link in links) == sorted(expected)
     for link in links:
         table = viewer.get(dashboard_url(sample.body, link["query"]))
         assert refs(table) == expected[link["figure"].key], link["figure"].key

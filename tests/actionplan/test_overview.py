@@ -42,7 +42,9 @@ def test_overview_lists_overdue_actions_and_links_every_dashboard(viewer, sample
     html = response.content.decode()
     overdue = [a.reference for a in response.context["overdue_table"].data if a.plan_id == plan]
     assert overdue == ["1.1.1", "2.1.1", "2.1.2"]  # 2.1.2: due 30/11/2015, never rated
-    for body in AccountableBody.objects.all():
+    bodies = AccountableBody.objects.all()
+    assert {sample.body, sample.other_body} < set(bodies)  # and the WSCB plan's
+    for body in bodies:
         assert f'href="/bodies/{body.pk}/?as_of={AS_OF}"' in html
     assert "Blue 1" in html  # the chart's text key: words and numbers, not colour alone
 

@@ -37,7 +37,9 @@ def test_plan_page_lists_priorities_objectives_and_actions(client, wscb_plan):
     assert response.status_code == 200
     assert "Priority 4: Pursue and Disrupt" in html
     assert "heading not given in the source plan" in html
-    for action in wscb_plan.actions.all():
+    actions = wscb_plan.actions.all()
+    assert len(actions) == 42
+    for action in actions:
         assert f">{action.reference}</a>" in html
 
 

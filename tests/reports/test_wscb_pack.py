@@ -62,6 +62,7 @@ def test_rag_counts_match_the_statuses_as_of_the_quarter_end(wscb_pack):
 
 def test_every_action_appears_in_the_detail(wscb_pack):
     detail = section_text(wscb_pack, "3. Progress by priority")
+    assert len(wscb_pack.references) == 42
     for reference in wscb_pack.references:
         assert re.search(rf"(^| ){re.escape(reference)} ", detail), reference
     assert detail.count("Commentary this quarter") == 42

@@ -98,10 +98,13 @@ def test_fuzzed_status_form_never_errors_or_saves_an_invalid_row(
     data = {"rag": rag, "commentary": commentary, "evidence_url": evidence_url, "version": version}
     # NUL bytes cannot travel in a form post: a browser never sends them.
     data = {key: str(value).replace("\x00", "") for key, value in data.items()}
+    before = StatusUpdate.objects.count()
     response = client.post(
         reverse("actionplan:action-update", kwargs={"pk": target_action.pk}), data
     )
     assert response.status_code in {200, 302, 409}
+    # Saved (and redirected) or refused (and shown again): the rows below are every one saved.
+    assert StatusUpdate.objects.count() - before == (1 if response.status_code == 302 else 0)
     for update in StatusUpdate.objects.filter(action=target_action):
         update.full_clean()
         assert update.commentary.strip()
