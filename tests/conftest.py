@@ -10,6 +10,7 @@ from django.apps import apps
 from django.contrib.auth.models import Group
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
+from django.urls import URLPattern, URLResolver, get_resolver
 from hypothesis import settings as hypothesis_settings
 
 from accounts.models import Agency, User
@@ -226,6 +227,21 @@ PERSONAS = [
     "anonymous", "owner", "other_owner", "chair", "other_chair", "business_support",
     "board_member", "outsider",
 ]  # fmt: skip
+
+
+def app_url_names(resolver=None, prefix=""):
+    """Every named URL of our own apps, with its pattern, derived from the resolver (not a
+    hand-kept list): the permission matrix and the login check both walk it."""
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace in {"admin"} or "django.contrib.auth" in str(pattern.urlconf_name):
+                continue
+            yield from app_url_names(
+                pattern, prefix + (f"{pattern.namespace}:" if pattern.namespace else "")
+            )
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield prefix + pattern.name, pattern
 
 
 @pytest.fixture

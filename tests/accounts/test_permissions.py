@@ -1,18 +1,22 @@
 """One matrix: every URL of our apps x method x persona -> the status code expected.
 
 The URL list is derived from the resolver, so a new URL without rows here fails the test.
+The same rows drive a crawl of every GET, as each persona, which must change nothing.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from types import SimpleNamespace
 
 import pytest
+from django.apps import apps
+from django.test import Client
 from django.urls import reverse
 
 from actionplan.quarters import Quarter
 from reports import services
 from reports.pdf import RenderedPdf
-from tests.actionplan.test_pages import _app_url_names
-from tests.conftest import PERSONAS, WSCB_SLUG
+from tests.conftest import PERSONAS, WSCB_SLUG, app_url_names
 
 pytestmark = pytest.mark.django_db
 
@@ -48,85 +52,131 @@ def _expect(allowed: set, *, ok=200, denied=403):
     return expected
 
 
-# url name -> (kwargs builder, {method: {persona: status}}, POST data builder or None)
+@dataclass(frozen=True)
+class Row:
+    """One request of the matrix, and the status each persona gets for it.
+
+    `kwargs` builds the URL's arguments and `data` the POST body (or the GET query) from the
+    `objects` fixture. `note` tells apart two rows for one URL and method.
+    """
+
+    name: str
+    method: str
+    expected: dict[str, int]
+    kwargs: Callable[[SimpleNamespace], dict] = lambda o: {}
+    data: Callable[[SimpleNamespace], dict] | None = None
+    note: str = ""
+
+    def __str__(self):
+        return f"{self.method} {self.name}" + (f" ({self.note})" if self.note else "")
+
+
 MAY_REPORT = {"business_support", "board_member"}
 PACK_CHOICE = {"plan": WSCB_SLUG, "quarter": "2015-Q3"}
 
-MATRIX = {
-    "reports:pack-list": (lambda o: {}, {"GET": _expect(MAY_REPORT)}, None),
-    # POST asks for the preview: the matrix checks who may, not how long a PDF takes.
-    "reports:pack-new": (
-        lambda o: {},
-        {"GET": _expect(MAY_REPORT), "POST": _expect(MAY_REPORT, ok=302)},
-        lambda o: {**PACK_CHOICE, "preview": "1"},
-    ),
-    "reports:pack-preview": (lambda o: {}, {"GET": _expect(MAY_REPORT)}, None, PACK_CHOICE),
-    "reports:pack-download": (lambda o: {"pk": o.pack.pk}, {"GET": _expect(MAY_REPORT)}, None),
-    "healthz": (lambda o: {}, {"GET": {**_expect(ALL), "anonymous": 200}}, None),
+
+def _action(o):
+    return {"pk": o.action.pk}
+
+
+def _body(o, **more):
+    return {"pk": o.action.accountable_body_id, **more}
+
+
+def _plan(o, **more):
+    return {"slug": WSCB_SLUG, **more}
+
+
+MATRIX = [
+    Row("reports:pack-list", "GET", _expect(MAY_REPORT)),
+    Row("reports:pack-new", "GET", _expect(MAY_REPORT)),
+    # The preview button: the matrix checks who may, not how long a PDF takes.
+    Row("reports:pack-new", "POST", _expect(MAY_REPORT, ok=302),
+        data=lambda o: {**PACK_CHOICE, "preview": "1"}, note="preview"),
+    # Produce: queues the pack (its worker is enqueued only once the transaction commits).
+    Row("reports:pack-new", "POST", _expect(MAY_REPORT, ok=302),
+        data=lambda o: PACK_CHOICE, note="produce"),
+    Row("reports:pack-preview", "GET", _expect(MAY_REPORT), data=lambda o: PACK_CHOICE),
+    Row("reports:pack-download", "GET", _expect(MAY_REPORT), kwargs=lambda o: {"pk": o.pack.pk}),
+    Row("healthz", "GET", {**_expect(ALL), "anonymous": 200}),
     # Public, so that a person who cannot sign in can still read how to report it.
-    "accessibility": (lambda o: {}, {"GET": dict.fromkeys(PERSONAS, 200)}, None),
-    "password_change": (lambda o: {}, {"GET": _expect(ALL)}, None),
-    "home": (lambda o: {}, {"GET": {**_expect(ALL, ok=302)}}, None),
-    "actionplan:my-actions": (lambda o: {}, {"GET": _expect(ALL)}, None),
-    "actionplan:my-dashboard": (lambda o: {}, {"GET": _expect(ALL, ok=302)}, None),
-    "actionplan:overview": (lambda o: {}, {"GET": _expect(ALL)}, None),
+    Row("accessibility", "GET", dict.fromkeys(PERSONAS, 200)),
+    Row("password_change", "GET", _expect(ALL)),
+    Row("home", "GET", _expect(ALL, ok=302)),
+    Row("actionplan:my-actions", "GET", _expect(ALL)),
+    Row("actionplan:my-dashboard", "GET", _expect(ALL, ok=302)),
+    Row("actionplan:overview", "GET", _expect(ALL)),
     # Every signed-in person may read any body's dashboard and its export.
-    "actionplan:body-dashboard": (
-        lambda o: {"pk": o.action.accountable_body_id},
-        {"GET": _expect(ALL)},
-        None,
-    ),
-    "actionplan:body-export": (
-        lambda o: {"pk": o.action.accountable_body_id, "fmt": "csv"},
-        {"GET": _expect(ALL)},
-        None,
-    ),
-    "actionplan:plan-list": (lambda o: {}, {"GET": _expect(ALL)}, None),
-    "actionplan:plan-detail": (lambda o: {"slug": WSCB_SLUG}, {"GET": _expect(ALL)}, None),
-    "actionplan:plan-export": (
-        lambda o: {"slug": WSCB_SLUG, "fmt": "csv"},
-        {"GET": _expect(ALL)},
-        None,
-    ),
-    "actionplan:action-detail": (lambda o: {"pk": o.action.pk}, {"GET": _expect(ALL)}, None),
-    "actionplan:action-update": (
-        lambda o: {"pk": o.action.pk},
-        {"GET": _expect(MAY_UPDATE), "POST": _expect(MAY_UPDATE, ok=302)},
-        _valid_update,
-    ),
-}
+    Row("actionplan:body-dashboard", "GET", _expect(ALL), kwargs=_body),
+    Row("actionplan:body-export", "GET", _expect(ALL), kwargs=lambda o: _body(o, fmt="csv")),
+    Row("actionplan:plan-list", "GET", _expect(ALL)),
+    Row("actionplan:plan-detail", "GET", _expect(ALL), kwargs=_plan),
+    Row("actionplan:plan-export", "GET", _expect(ALL), kwargs=lambda o: _plan(o, fmt="csv")),
+    Row("actionplan:action-detail", "GET", _expect(ALL), kwargs=_action),
+    Row("actionplan:action-update", "GET", _expect(MAY_UPDATE), kwargs=_action),
+    Row("actionplan:action-update", "POST", _expect(MAY_UPDATE, ok=302),
+        kwargs=_action, data=_valid_update),
+]  # fmt: skip
 
 CASES = [
-    (name, method, who, status)
-    for name, (_, methods, *_) in MATRIX.items()
-    for method, expected in methods.items()
-    for who, status in expected.items()
+    pytest.param(row, who, status, id=f"{row}-{who}-{status}")
+    for row in MATRIX
+    for who, status in row.expected.items()
 ]
 
 
-def request_url(client, name, method, o):
-    """Make the matrix's request for one URL; rows may carry a query for GET as a 4th item."""
-    kwargs_for, _, data_for, *query = MATRIX[name]
-    url = reverse(name, kwargs=kwargs_for(o))
-    data = data_for(o) if method == "POST" else (query[0] if query else None)
-    return getattr(client, method.lower())(url, data)
+def _request(client, row: Row, o):
+    url = reverse(row.name, kwargs=row.kwargs(o))
+    return getattr(client, row.method.lower())(url, row.data(o) if row.data else None)
 
 
 def test_every_url_has_rows_in_the_matrix():
-    names = {name for name, _ in _app_url_names()}
-    assert names - set(MATRIX) == set(), "add rows for these URLs"
-    assert set(MATRIX) - names == set(), "these URLs no longer exist"
+    names = {name for name, _ in app_url_names()}
+    in_matrix = {row.name for row in MATRIX}
+    assert names - in_matrix == set(), "add rows for these URLs"
+    assert in_matrix - names == set(), "these URLs no longer exist"
+    assert len({str(row) for row in MATRIX}) == len(MATRIX), "two rows for one request"
 
 
-@pytest.mark.parametrize(("name", "method", "who", "status"), CASES)
-def test_permission_matrix(client, persona, objects, name, method, who, status):
+@pytest.mark.parametrize(("row", "who", "status"), CASES)
+def test_permission_matrix(client, persona, objects, row, who, status):
     user = persona(who)
     if user:
         client.force_login(user)
-    response = request_url(client, name, method, objects)
+    response = _request(client, row, objects)
     assert response.status_code == status
     if status == 302 and who == "anonymous":
         assert response["Location"].startswith(reverse("login"))
+
+
+# Rows that reading a page may legitimately touch: the session (activity time) and axes' own
+# access records. Everything else must be unchanged by any GET.
+_VOLATILE = {"django_session", "axes_accesslog", "axes_accessattempt"}
+
+
+def _row_counts_and_checksums():
+    snapshot = {}
+    for model in apps.get_models(include_auto_created=True):
+        if model._meta.db_table in _VOLATILE:
+            continue
+        rows = list(model._default_manager.order_by("pk").values_list())
+        snapshot[model._meta.db_table] = (len(rows), hash(repr(rows)))
+    return snapshot
+
+
+def test_a_crawl_of_every_get_as_each_persona_changes_nothing(persona, objects):
+    gets = [(row, who) for row in MATRIX if row.method == "GET" for who in row.expected]
+    assert len(gets) > 100
+    clients = {}
+    for who in {who for _, who in gets}:  # sign in first: a login itself records last_login
+        clients[who] = Client()
+        if user := persona(who):
+            clients[who].force_login(user)
+    before = _row_counts_and_checksums()
+    for row, who in gets:
+        _request(clients[who], row, objects)
+    after = _row_counts_and_checksums()
+    assert {t for t in before if before[t] != after[t]} == set()
 
 
 @pytest.mark.parametrize("who", sorted(ALL - MAY_UPDATE))

@@ -14,6 +14,7 @@ def test_my_actions_lists_only_the_actions_of_roles_held(client, owner, target_a
     html = client.get(reverse("actionplan:my-actions")).content.decode()
     role = OwnerRole.objects.get(title="Chair of Missing Children, CSE and Trafficking Group")
     refs = role.action_links.values_list("action__reference", flat=True)
+    assert len(refs) == 7
     for ref in refs:
         assert f">{ref}</a>" in html
     assert ">1.1.1</a>" not in html  # a police action

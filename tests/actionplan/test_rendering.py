@@ -91,8 +91,11 @@ def test_quick_select_writes_what_djangos_select_writes(choices, value):
 @pytest.mark.parametrize("field", ["priority", "objective", "owner", "agency"])
 def test_filter_choices_are_labelled_as_the_models_label_themselves(wscb_plan, field):
     Objective.objects.filter(number="2.1").update(title="")  # "(heading not given ...)"
-    for body in AccountableBody.objects.all():
+    bodies = AccountableBody.objects.all()
+    assert len(bodies) == 13  # the WSCB plan's
+    for body in bodies:
         filterset = ActionFilter({}, queryset=Action.objects.all(), body=body)
         choices = list(filterset.form.fields[field].widget.choices)[1:]  # after "Any ..."
         expected = [(obj.pk, str(obj)) for obj in filterset.filters[field].queryset]
+        assert choices, body  # every body has actions, so something to choose
         assert choices == expected

@@ -219,7 +219,8 @@ def test_6_business_support_previews_and_downloads_a_board_pack(
     expect(page.locator("main")).to_contain_text("Being produced")
     # The pack is made in the background: run the worker that ./run.sh serve starts.
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
-    page.reload()
+    # The list reloads itself every few seconds while a pack is being produced (a reload of our
+    # own could race one of its reloads): wait for it to show the kept pack.
     link = page.get_by_role("link", name="Download PDF").first
     expect(link).to_be_visible(timeout=120_000)
     with page.expect_download() as download_info:

@@ -39,8 +39,8 @@ def _watch_dialogs(page) -> list[str]:
 
 def test_the_detector_fires_on_an_unsafe_control_page(page):
     fired = _watch_dialogs(page)
-    page.set_content("<!DOCTYPE html><body>" + "\n".join(_corpus()) + "</body>")
-    page.wait_for_timeout(500)
+    with page.expect_event("dialog"):  # the first payload to run
+        page.set_content("<!DOCTYPE html><body>" + "\n".join(_corpus()) + "</body>")
     assert len(fired) > 0  # the corpus holds live payloads, and the listener sees them
 
 
@@ -104,7 +104,10 @@ def test_hostile_text_never_executes_on_any_page(
     preview = reverse("reports:pack-preview") + f"?plan={target_action.plan.slug}&quarter=2015-Q3"
     support_page.goto(preview)
     expect(support_page.locator("body")).to_contain_text("Board progress pack")
-    page.wait_for_timeout(500)
+    # A payload in an image's onerror or a late script runs once the page has fetched all it
+    # asks for: wait until neither page has a request open, then count.
+    for open_page in [page, support_page]:
+        open_page.wait_for_load_state("networkidle")
     assert fired == [], f"{len(fired)} of {len(corpus)} hostile strings executed"
     # And the text is shown as text: a payload is visible, not swallowed into markup.
     payload = "<script>alert(123)</script>"

@@ -1,3 +1,8 @@
+"""The Board pack pages: choosing, previewing, producing, listing and downloading packs.
+
+Who may reach each of them is in the one permission matrix, tests/accounts/test_permissions.py.
+"""
+
 import hashlib
 import io
 from datetime import UTC, date, datetime
@@ -32,47 +37,6 @@ def kept_pack(plan, business_support, monkeypatch):
         services, "render_pdf", lambda html, **_: RenderedPdf(b"%PDF-1.7 stand-in", 1)
     )
     return board_pack_create(plan=plan, quarter=Q3, produced_by=business_support)
-
-
-def _urls(plan, kept_pack):
-    choice = {"plan": plan.slug, "quarter": Q3.slug}
-    return {
-        "list": ("get", reverse("reports:pack-list"), None),
-        "new": ("get", reverse("reports:pack-new"), None),
-        "produce": ("post", reverse("reports:pack-new"), choice),
-        "preview": ("get", reverse("reports:pack-preview"), choice),
-        "download": ("get", reverse("reports:pack-download", args=[kept_pack.pk]), None),
-    }
-
-
-ALLOWED = {"list": 200, "new": 200, "produce": 302, "preview": 200, "download": 200}
-
-
-@pytest.mark.parametrize("page", ALLOWED)
-@pytest.mark.parametrize(
-    "persona, allowed",
-    [
-        ("owner", False),
-        ("chair", False),
-        ("outsider", False),
-        ("business_support", True),
-        ("board_member", True),
-    ],
-)
-def test_permission_matrix(client, request, plan, kept_pack, monkeypatch, page, persona, allowed):
-    monkeypatch.setattr(services, "render_pdf", lambda html, **_: RenderedPdf(b"%PDF-1.7 x", 1))
-    method, url, data = _urls(plan, kept_pack)[page]
-    client.force_login(request.getfixturevalue(persona))
-    response = getattr(client, method)(url, data)
-    assert response.status_code == (ALLOWED[page] if allowed else 403)
-
-
-@pytest.mark.parametrize("page", ALLOWED)
-def test_anonymous_is_sent_to_sign_in(client, plan, kept_pack, page):
-    method, url, data = _urls(plan, kept_pack)[page]
-    response = getattr(client, method)(url, data)
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
 
 
 def test_unknown_pack_is_404_for_those_allowed_and_403_for_others(

@@ -1,0 +1,76 @@
+"""A body's dashboard: its headline figures, each linking to exactly its actions, and what
+the page costs in queries."""
+
+import pytest
+
+from tests.actionplan.conftest import AS_OF, big_body, dashboard_url, figures, query_count, refs
+
+pytestmark = pytest.mark.django_db
+
+
+def test_headline_figures_count_statuses_as_of_the_date(viewer, sample):
+    response = viewer.get(dashboard_url(sample.body, f"?as_of={AS_OF}"))
+    assert response.context["total"] == 5
+    assert figures(response) == {
+        "blue": 1,
+        "green": 1,
+        "amber": 1,
+        "red": 1,
+        "none": 1,
+        "overdue": 2,
+        "due_soon": 1,
+        "not_updated": 2,
+        "completed": 1,
+    }
+
+
+def test_each_headline_figure_links_to_a_table_of_exactly_its_actions(viewer, sample):
+    response = viewer.get(dashboard_url(sample.body, f"?as_of={AS_OF}"))
+    expected = {
+        "blue": ["1.1.2"],
+        "green": ["2.1.1"],
+        "amber": ["1.2.1"],
+        "red": ["1.1.1"],
+        "none": ["1.2.2"],
+        "overdue": ["1.1.1", "2.1.1"],
+        "due_soon": ["1.2.1"],
+        "not_updated": ["1.2.1", "1.2.2"],
+        "completed": ["1.1.2"],
+    }
+    links = response.context["rag_figures"] + response.context["attention_figures"]
+    assert sorted(link["figure"].key for link in links) == sorted(expected)
+    for link in links:
+        table = viewer.get(dashboard_url(sample.body, link["query"]))
+        assert refs(table) == expected[link["figure"].key], link["figure"].key
+        assert len(refs(table)) == link["figure"].count
+        assert f"as_of={AS_OF}" in link["query"]  # the figure keeps the date
+
+
+def test_figures_without_a_date_are_as_of_today(viewer, sample):
+    response = viewer.get(dashboard_url(sample.body))
+    counts = figures(response)
+    # Today (1 February 2016) 2.1.1 is Blue and 1.2.1 (due 15 January, Amber) is overdue.
+    assert (counts["blue"], counts["green"], counts["overdue"]) == (2, 0, 2)
+    assert refs(viewer.get(dashboard_url(sample.body, "?overdue=yes"))) == ["1.1.1", "1.2.1"]
+
+
+def test_the_figure_being_shown_is_marked_current(viewer, sample):
+    response = viewer.get(dashboard_url(sample.body, f"?rag=red&as_of={AS_OF}"))
+    current = [link["figure"].key for link in response.context["rag_figures"] if link["current"]]
+    assert current == ["red"]
+    assert 'aria-current="true"' in response.content.decode()
+
+
+def test_dashboard_query_count_is_fixed(counting_client, django_assert_num_queries):
+    small, big = big_body(3), big_body(35)
+    query = f"?as_of={AS_OF}&rag=red&rag=green&rag=amber&rag=blue&q=action&sort=rag"
+    small_url, big_url = dashboard_url(small, query), dashboard_url(big, query)
+    assert query_count(counting_client, small_url) == query_count(counting_client, big_url)
+    # session, user, body, its chairs, the quarter picker's date range, the table's row count,
+    # the headline figures (one aggregate), the nav's "chairs a body?" and the user's groups
+    # (the nav asks can_produce_reports), the filters' choices (objectives with their
+    # priorities, owner roles with their agencies), the page of actions (status as of the date
+    # in subqueries), their owners (+role, agency)
+    with django_assert_num_queries(13):
+        response = counting_client.get(big_url)
+    assert len(refs(response)) == 25
