@@ -11,11 +11,9 @@ from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from accounts.client_ip import client_ip
+
 logger = logging.getLogger("actionplan.security")
-
-
-def client_ip(request) -> str:
-    return (request.META.get("REMOTE_ADDR") or "unknown") if request is not None else "unknown"
 
 
 def log_event(event: str, *, request=None, username: str = "", **details):

@@ -5,6 +5,7 @@ Every value that differs between a laptop and production comes from an environme
 """
 
 import hashlib
+import ipaddress
 import tempfile
 from pathlib import Path
 
@@ -138,6 +139,20 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
+
+# The reverse proxies in front of the app (addresses or networks, e.g. 127.0.0.1 for nginx on
+# the same machine) and how many there are in a row. Only a request from one of them has its
+# X-Forwarded-For read (accounts/client_ip.py); with none, the client is REMOTE_ADDR.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+PROXY_COUNT = env_int("PROXY_COUNT", 1 if TRUSTED_PROXIES else 0)
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES must list IP addresses or networks, not {_proxy!r}."
+        ) from None
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
