@@ -2,11 +2,14 @@
 (the roles people hold, the bodies they chair, an agency's roles): see actionplan/admin.py."""
 
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import Agency, User
+from accounts.validators import RefuseControlCharactersAdminMixin
 
 # What only a superuser may change: who is staff or superuser, and who holds which groups and
 # permissions. Business support (staff with change_user) sees them, read-only.
@@ -14,7 +17,7 @@ PRIVILEGE_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(RefuseControlCharactersAdminMixin, DjangoUserAdmin):
     """People, for business support and superusers.
 
     A non-superuser may add people and edit ordinary people's details, but never grants
@@ -79,6 +82,14 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Agency)
-class AgencyAdmin(SimpleHistoryAdmin):
+class AgencyAdmin(RefuseControlCharactersAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "short_name"]
     search_fields = ["name", "short_name"]
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(RefuseControlCharactersAdminMixin, DjangoGroupAdmin):
+    pass

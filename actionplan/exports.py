@@ -13,6 +13,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from accounts.validators import CONTROL_CHARACTERS
 from actionplan.models import Rag
 
 COLUMNS = [
@@ -79,8 +80,17 @@ def action_row(action) -> dict[str, str]:
     }
 
 
+def printable(value: str) -> str:
+    """Text a spreadsheet can hold: a control character stored before they were refused
+    (accounts/validators.py) becomes U+FFFD, the replacement character, rather than failing
+    the whole export (XLSX cannot hold one at all)."""
+    return CONTROL_CHARACTERS.sub("\ufffd", value)
+
+
 def export_rows(actions) -> list[dict[str, str]]:
-    return [{key: neutralise(value) for key, value in action_row(a).items()} for a in actions]
+    return [
+        {key: neutralise(printable(value)) for key, value in action_row(a).items()} for a in actions
+    ]
 
 
 def to_csv(actions) -> bytes:

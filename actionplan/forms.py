@@ -4,6 +4,7 @@ from django import forms
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from accounts.validators import RefuseControlCharactersMixin
 from actionplan import markup
 from actionplan.models import RAG_DEFINITIONS, Rag
 from actionplan.quarters import Quarter
@@ -59,7 +60,7 @@ def _options(choices, values: set[str]):
     return mark_safe("".join(html))
 
 
-class StatusUpdateForm(forms.Form):
+class StatusUpdateForm(RefuseControlCharactersMixin, forms.Form):
     rag = forms.ChoiceField(
         label="RAG status",
         choices=[_rag_choice(rag) for rag in Rag],
