@@ -25,6 +25,10 @@ from actionplan.dashboards import RAG_KEYS, rag_definition, rag_label
 from actionplan.models import NOT_RATED, ActionOwner, Rag
 
 COMMENTARY_SNIPPET_CHARS = 100
+# The most rows a page shows, whatever ?per_page= asks: a whole body in one page costs the
+# server as much as every page of it.
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 25
 # Ascending RAG order is worst first: Red, Amber, Green, Blue, then not yet rated.
 _RAG_RANK = Case(
     When(rag_as_of=Rag.RED, then=Value(0)),
@@ -109,10 +113,17 @@ class ActionTable(tables.Table):
         empty_text = "No actions match these filters."
 
     def __init__(
-        self, *args, caption: str, caption_id: str = "actions-caption", as_of_query="", **kwargs
+        self,
+        *args,
+        caption: str,
+        caption_id: str = "actions-caption",
+        as_of_query="",
+        page_size: int = DEFAULT_PAGE_SIZE,
+        **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.caption, self.caption_id = caption, caption_id
+        self.page_size = page_size  # when ?per_page= asks for no rows or fewer
         self.as_of_query = as_of_query  # keeps the date in links to body dashboards
         self._body_links = {}
 
@@ -134,6 +145,14 @@ class ActionTable(tables.Table):
         aliases = value.split(",") if isinstance(value, str) else value or ()
         known = [alias for alias in aliases if alias.removeprefix("-") in self.columns]
         tables.Table.order_by.fset(self, known)
+
+    def paginate(self, paginator_class=Paginator, per_page=None, page=1, *args, **kwargs):
+        """A page of ?per_page= rows (RequestConfig reads any whole number there), at most
+        MAX_PAGE_SIZE; a size below one is ignored."""
+        per_page = self.page_size if per_page is None or per_page < 1 else per_page
+        return super().paginate(
+            paginator_class, min(per_page, MAX_PAGE_SIZE), page, *args, **kwargs
+        )
 
     def rendered_rows(self):
         """The current page's rows as HTML: a row header cell, then data cells. The same

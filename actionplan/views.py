@@ -248,7 +248,11 @@ class BodyDashboardView(LoginRequiredMixin, SingleTableMixin, FilterView):
 
     def get_table_kwargs(self):
         caption = f"Actions of {self.body.name}, as of {_long_date(self.as_of.day)}"
-        return {"exclude": ("accountable_body",), "caption": caption}
+        return {
+            "exclude": ("accountable_body",),
+            "caption": caption,
+            "page_size": self.table_pagination["per_page"],
+        }
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -339,6 +343,7 @@ def overview(request):
         caption=f"Overdue actions as of {_long_date(as_of.day)}",
         caption_id="overdue-caption",
         as_of_query=as_of.query,
+        page_size=OVERDUE_PAGE_SIZE,
     )
     total = dashboards.totals(by_priority)
     # The breakdown has counted the overdue actions already: no COUNT query for the pages.
