@@ -2,6 +2,7 @@
 (the roles people hold, the bodies they chair, an agency's roles): see actionplan/admin.py."""
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
@@ -9,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import Agency, User
+from accounts.security_log import log_user_event
 from accounts.validators import RefuseControlCharactersAdminMixin
 
 # What only a superuser may change: who is staff or superuser, and who holds which groups and
@@ -78,7 +80,29 @@ class UserAdmin(RefuseControlCharactersAdminMixin, DjangoUserAdmin):
     def user_change_password(self, request, id, form_url=""):
         if not request.user.is_superuser:
             raise PermissionDenied("Only a superuser may set another person's password.")
-        return super().user_change_password(request, id, form_url)
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:  # set: back to the form
+            target = self.get_object(request, unquote(id))
+            log_user_event(request, "password_set_by_admin", target=target.get_username())
+        return response
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        changed = sorted(field for field in PRIVILEGE_FIELDS if field in form.changed_data)
+        if changed:
+            user = form.instance
+            log_user_event(
+                request,
+                "privileges_changed",
+                target=user.get_username(),
+                changed=",".join(changed),
+                is_staff=user.is_staff,
+                is_superuser=user.is_superuser,
+                groups=",".join(sorted(user.groups.values_list("name", flat=True))),
+                permissions=",".join(
+                    sorted(user.user_permissions.values_list("codename", flat=True))
+                ),
+            )
 
 
 @admin.register(Agency)

@@ -127,13 +127,6 @@ class ActionTable(tables.Table):
         self.as_of_query = as_of_query  # keeps the date in links to body dashboards
         self._body_links = {}
 
-    def paginate(self, *args, per_page=None, **kwargs):
-        # RequestConfig takes ?per_page= from the address bar as given. A negative size leaves
-        # the paginator no page to fall back to (a 500): count it as none given, as 0 is.
-        if per_page is not None and per_page < 0:
-            per_page = None
-        return super().paginate(*args, per_page=per_page, **kwargs)
-
     @property
     def order_by(self):
         return super().order_by
@@ -148,7 +141,8 @@ class ActionTable(tables.Table):
 
     def paginate(self, paginator_class=Paginator, per_page=None, page=1, *args, **kwargs):
         """A page of ?per_page= rows (RequestConfig reads any whole number there), at most
-        MAX_PAGE_SIZE; a size below one is ignored."""
+        MAX_PAGE_SIZE. A size below one is ignored: a negative one left the paginator no page
+        to fall back to (a 500)."""
         per_page = self.page_size if per_page is None or per_page < 1 else per_page
         return super().paginate(
             paginator_class, min(per_page, MAX_PAGE_SIZE), page, *args, **kwargs

@@ -16,6 +16,7 @@ from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
 from accounts.permissions import can_update_action, chaired_body_ids, held_role_ids
+from accounts.security_log import log_user_event
 from actionplan import dashboards, exports
 from actionplan.access import get_action_for_update
 from actionplan.filters import ActionFilter
@@ -151,6 +152,7 @@ def plan_export(request, slug, fmt):
     response = HttpResponse(body, content_type=exports.CONTENT_TYPES[fmt])
     filename = f"{plan.slug}-{timezone.localdate():%Y-%m-%d}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    log_user_event(request, "plan_export", plan=plan.slug, format=fmt)
     return response
 
 
@@ -314,6 +316,10 @@ def body_export(request, pk, fmt):
     response = HttpResponse(exports.render(rows, fmt), content_type=exports.CONTENT_TYPES[fmt])
     filename = f"{slugify(body.name)}-as-of-{as_of.day.isoformat()}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    log_user_event(
+        request, "body_export", body=body.pk, format=fmt, as_of=as_of.day,
+        query=request.GET.urlencode(),
+    )  # fmt: skip
     return response
 
 

@@ -11,6 +11,7 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.security_log import log_user_event
 from reports.access import check_can_produce_reports, get_board_pack_for_download
 from reports.forms import BoardPackForm
 from reports.models import BoardPack, BoardPackRequest, PackIntegrityError
@@ -79,9 +80,11 @@ def pack_preview(request):
     form = BoardPackForm(request.GET, today=timezone.localdate())
     if not form.is_valid():
         return render(request, "reports/pack_new.html", {"form": form}, status=400)
+    plan, quarter = form.cleaned_data["plan"], form.cleaned_data["quarter"]
+    log_user_event(request, "pack_preview", plan=plan.slug, quarter=quarter.slug)
     html = board_pack_html(
-        plan=form.cleaned_data["plan"],
-        quarter=form.cleaned_data["quarter"],
+        plan=plan,
+        quarter=quarter,
         produced_by=request.user,
         produced_at=timezone.now(),
         preview=True,
@@ -102,4 +105,7 @@ def pack_download(request, pk):
         raise
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{pack.download_name}"'
+    log_user_event(
+        request, "pack_download", pack=pack.pk, plan=pack.plan.slug, quarter=pack.quarter
+    )
     return response

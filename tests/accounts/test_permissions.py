@@ -66,6 +66,12 @@ MATRIX = {
     # Public, so that a person who cannot sign in can still read how to report it.
     "accessibility": (lambda o: {}, {"GET": dict.fromkeys(PERSONAS, 200)}, None),
     "password_change": (lambda o: {}, {"GET": _expect(ALL)}, None),
+    # Followed from the e-mail by someone signed out: a link that is not valid says so.
+    "password_reset_confirm": (
+        lambda o: {"uidb64": "MQ", "token": "not-a-token"},
+        {"GET": dict.fromkeys(PERSONAS, 200)},
+        None,
+    ),
     "home": (lambda o: {}, {"GET": {**_expect(ALL, ok=302)}}, None),
     "actionplan:my-actions": (lambda o: {}, {"GET": _expect(ALL)}, None),
     "actionplan:my-dashboard": (lambda o: {}, {"GET": _expect(ALL, ok=302)}, None),
