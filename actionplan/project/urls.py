@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts.views import PasswordChangeView, PasswordResetConfirmView
+from accounts.views import PasswordChangeView, PasswordResetConfirmView, PasswordResetView
 from actionplan import views
 from actionplan.project import errors
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("healthz", errors.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/password_change/", PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path(
         "accounts/reset/<uidb64>/<token>/",
         PasswordResetConfirmView.as_view(),

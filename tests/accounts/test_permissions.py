@@ -66,7 +66,9 @@ MATRIX = {
     # Public, so that a person who cannot sign in can still read how to report it.
     "accessibility": (lambda o: {}, {"GET": dict.fromkeys(PERSONAS, 200)}, None),
     "password_change": (lambda o: {}, {"GET": _expect(ALL)}, None),
-    # Followed from the e-mail by someone signed out: a link that is not valid says so.
+    # For someone who cannot sign in: the form, and the link from the e-mail (one that is not
+    # valid says so).
+    "password_reset": (lambda o: {}, {"GET": dict.fromkeys(PERSONAS, 200)}, None),
     "password_reset_confirm": (
         lambda o: {"uidb64": "MQ", "token": "not-a-token"},
         {"GET": dict.fromkeys(PERSONAS, 200)},

@@ -30,9 +30,9 @@ def _sample_kwargs(name, pattern, plan):
 
 # Public on purpose: the health check (for load balancers), and the accessibility statement:
 # the footer links to it from the sign-in page, and someone who cannot sign in must be able to
-# read how to report it (tested below and in the matrix); and the password reset link, which
-# is followed by someone who cannot sign in.
-PUBLIC_URL_NAMES = {"healthz", "accessibility", "password_reset_confirm"}
+# read how to report it (tested below and in the matrix); and password reset, its form and its
+# link, for someone who cannot sign in.
+PUBLIC_URL_NAMES = {"healthz", "accessibility", "password_reset", "password_reset_confirm"}
 
 
 def test_every_page_requires_login(client, wscb_plan):
