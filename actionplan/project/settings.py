@@ -17,9 +17,11 @@ from actionplan.project.env import database_from_url, env_bool, env_int, env_lis
 # The checkout: this file is actionplan/project/settings.py.
 BASE_DIR = Path(__file__).resolve().parents[2]
 
-# Development is the zero-setup default; production must say DEBUG=false and bring its own
-# secret and host names (no production secret has a default).
-DEBUG = env_bool("DEBUG", default=True)
+# DEBUG is off unless it is set: a deployment that forgets it is safe. Development turns it
+# on for itself (./run.sh serve, and the tests through pyproject.toml's [tool.pytest_env]);
+# then a development secret and local host names are the defaults. With DEBUG off the
+# deployment must bring its own secret and host names (no production secret has a default).
+DEBUG = env_bool("DEBUG", default=False)
 if DEBUG:
     SECRET_KEY = env_str("SECRET_KEY", "insecure-development-key-never-use-in-production")
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
@@ -114,7 +116,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 10},
+        "OPTIONS": {"min_length": 12},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
