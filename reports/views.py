@@ -15,7 +15,12 @@ from accounts.security_log import log_user_event
 from reports.access import check_can_produce_reports, get_board_pack_for_download
 from reports.forms import BoardPackForm
 from reports.models import BoardPack, BoardPackRequest, PackIntegrityError
-from reports.services import board_pack_html, board_pack_request_create
+from reports.services import (
+    PackAlreadyPendingError,
+    PackQueueFullError,
+    board_pack_html,
+    board_pack_request_create,
+)
 
 security_log = logging.getLogger("actionplan.security")
 # How long a failed request stays on the pack list.
@@ -56,15 +61,26 @@ def pack_new(request):
             if "preview" in request.POST:
                 query = urlencode({"plan": plan.slug, "quarter": quarter.slug})
                 return redirect(f"{reverse('reports:pack-preview')}?{query}")
-            pack_request = board_pack_request_create(
-                plan=plan, quarter=quarter, requested_by=request.user
-            )
-            messages.success(
-                request,
-                f"Board pack for {pack_request.period} queued. It is produced in the "
-                "background and appears in the list below when it is ready.",
-            )
-            return redirect("reports:pack-list")
+            try:
+                pack_request = board_pack_request_create(
+                    plan=plan, quarter=quarter, requested_by=request.user
+                )
+            except PackAlreadyPendingError as pending:
+                messages.info(
+                    request,
+                    f"The Board pack for {pending.pending.period} is already being produced: "
+                    "it is in the list below, and appears there when it is ready.",
+                )
+                return redirect("reports:pack-list")
+            except PackQueueFullError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(
+                    request,
+                    f"Board pack for {pack_request.period} queued. It is produced in the "
+                    "background and appears in the list below when it is ready.",
+                )
+                return redirect("reports:pack-list")
     else:
         initial = request.GET or BoardPackForm.initial_for(today=today)
         form = BoardPackForm(initial or None, today=today)

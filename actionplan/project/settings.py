@@ -218,6 +218,10 @@ PACK_WORKERS = env_int("PACK_WORKERS", 0)
 # machine restarted): the pack list says it has stalled, and it is marked failed
 # (reports.services.board_pack_requests_reap). Keep it well above the longest step of a render.
 PACK_STALLED_AFTER = env_int("PACK_STALLED_AFTER", 600)
+# The queue is bounded: one pending pack per plan and quarter, and at most this many pending
+# requests per person. A preview shows only the first PACK_PREVIEW_ACTIONS rows of each list.
+PACK_PENDING_PER_PERSON = env_int("PACK_PENDING_PER_PERSON", 3)
+PACK_PREVIEW_ACTIONS = env_int("PACK_PREVIEW_ACTIONS", 50)
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=True)
