@@ -86,7 +86,7 @@ def test_debug_is_off_unless_it_is_set():
     env.pop("DEBUG", None)
     result = subprocess.run(
         [sys.executable, "-c", "from django.conf import settings; print(settings.DEBUG)"],
-        cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": "actionplan.settings"},
+        cwd=ROOT, env=env,  # DJANGO_SETTINGS_MODULE as the tests have it
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert result.stdout.strip() == "False", result.stderr
