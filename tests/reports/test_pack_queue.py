@@ -3,8 +3,10 @@ shows the pending one), a limit on each person's pending requests, and a preview
 only the first rows of each list, however large the plan."""
 
 import re
+import threading
 
 import pytest
+from django.db import connection, connections
 from django.urls import reverse
 
 from actionplan.quarters import Quarter
@@ -89,3 +91,32 @@ def test_the_preview_lays_out_only_the_first_rows_of_each_list(
     assert response.status_code == 200
     assert len(re.findall(r'<article class="action"', html)) == 5
     assert "shows the first 5 rows of each list" in html and "all 42 actions" in html
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="concurrency is proved on PostgreSQL (SQLite serialises writers anyway)",
+)
+def test_simultaneous_clicks_queue_one_pack():
+    plan = make_small_plan(actions=1)
+    people = [make_user(username=f"support{i}") for i in range(8)]
+    barrier, outcomes = threading.Barrier(len(people)), []
+
+    def click(person):
+        try:
+            barrier.wait()
+            services.board_pack_request_create(plan=plan, quarter=Q3, requested_by=person)
+            outcomes.append("queued")
+        except services.PackAlreadyPendingError:
+            outcomes.append("pending")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=click, args=(person,)) for person in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["pending"] * 7 + ["queued"]
+    assert BoardPackRequest.objects.count() == 1
