@@ -14,10 +14,12 @@ from django.conf import settings
 from ipware import get_client_ip
 
 
-def client_ip(request) -> str:
+def client_ip(request) -> str | None:
+    """The client's address, or None where there is none (a request made up in code, as
+    force_login's): axes stores it in an IP address column, which takes no placeholder."""
     if request is None:
-        return "unknown"
-    remote = request.META.get("REMOTE_ADDR") or ""
+        return None
+    remote = request.META.get("REMOTE_ADDR") or None
     if settings.PROXY_COUNT > 0 and _trusted(remote):
         forwarded, _ = get_client_ip(
             request,
@@ -27,10 +29,12 @@ def client_ip(request) -> str:
         )
         if forwarded:
             return forwarded
-    return remote or "unknown"
+    return remote
 
 
-def _trusted(address: str) -> bool:
+def _trusted(address: str | None) -> bool:
+    if address is None:
+        return False
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:

@@ -44,7 +44,7 @@ def encode(value) -> str:
 
 def log_event(event: str, *, request=None, username: str = "", **details):
     parts = [f"event={encode(event)}", f"user={encode(username) if username else '-'}"]
-    parts.append(f"ip={encode(client_ip(request))}")
+    parts.append(f"ip={encode(client_ip(request) or 'unknown')}")
     parts += [f"{key}={encode(value)}" for key, value in sorted(details.items())]
     logger.info(" ".join(parts))
 

@@ -90,3 +90,11 @@ def test_the_security_log_shows_the_client_not_the_proxy(client, behind_proxy, c
     _login(client, "amy", "guess", via_proxy_as=ATTACKER, forged=VICTIM)
     assert f"ip={ATTACKER}" in caplog.text
     assert f"ip={PROXY}" not in caplog.text and VICTIM not in caplog.text
+
+
+def test_a_request_without_an_address_has_none(behind_proxy):
+    # axes keeps the address in an IP address column (inet on PostgreSQL): no placeholder text.
+    request = RequestFactory().get("/", HTTP_X_FORWARDED_FOR=VICTIM)
+    del request.META["REMOTE_ADDR"]
+    assert client_ip(request) is None
+    assert client_ip(None) is None
