@@ -103,6 +103,7 @@ serve() {
   mkdir -p var
   say "Preparing the database"
   manage migrate --no-input -v 0
+  manage createcachetable
   manage load_plan fixtures/wscb_cse_action_plan.json
   manage seed_demo
   say "Starting the Board pack worker (manage.py db_worker) in the background"

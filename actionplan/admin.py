@@ -5,6 +5,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from accounts import admin as accounts_admin
 from accounts.models import Agency, User
+from accounts.validators import RefuseControlCharactersAdminMixin
 from actionplan.admin_readonly import ReadOnlyAdminMixin
 from actionplan.models import (
     AccountableBody,
@@ -20,7 +21,7 @@ from actionplan.models import (
 )
 
 
-class PriorityInline(admin.TabularInline):
+class PriorityInline(RefuseControlCharactersAdminMixin, admin.TabularInline):
     model = Priority
     extra = 0
     fields = ["number", "title"]
@@ -28,14 +29,14 @@ class PriorityInline(admin.TabularInline):
 
 
 @admin.register(Plan)
-class PlanAdmin(SimpleHistoryAdmin):
+class PlanAdmin(RefuseControlCharactersAdminMixin, SimpleHistoryAdmin):
     list_display = ["title", "partnership", "period", "slug"]
     search_fields = ["title", "partnership", "slug"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [PriorityInline]
 
 
-class ObjectiveInline(admin.TabularInline):
+class ObjectiveInline(RefuseControlCharactersAdminMixin, admin.TabularInline):
     model = Objective
     extra = 0
     fields = ["number", "title"]
@@ -43,7 +44,7 @@ class ObjectiveInline(admin.TabularInline):
 
 
 @admin.register(Priority)
-class PriorityAdmin(SimpleHistoryAdmin):
+class PriorityAdmin(RefuseControlCharactersAdminMixin, SimpleHistoryAdmin):
     list_display = ["number", "title", "plan"]
     list_filter = ["plan"]
     search_fields = ["title", "statement"]
@@ -51,7 +52,7 @@ class PriorityAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Objective)
-class ObjectiveAdmin(SimpleHistoryAdmin):
+class ObjectiveAdmin(RefuseControlCharactersAdminMixin, SimpleHistoryAdmin):
     list_display = ["number", "display_title", "priority"]
     list_filter = ["priority__plan", "priority"]
     list_select_related = ["priority__plan"]
@@ -59,24 +60,24 @@ class ObjectiveAdmin(SimpleHistoryAdmin):
     ordering = ["priority__plan", "sort_key"]
 
 
-class ActionOwnerInline(admin.TabularInline):
+class ActionOwnerInline(RefuseControlCharactersAdminMixin, admin.TabularInline):
     model = ActionOwner
     extra = 0
     autocomplete_fields = ["role"]
 
 
-class MeasureInline(admin.TabularInline):
+class MeasureInline(RefuseControlCharactersAdminMixin, admin.TabularInline):
     model = Measure
     extra = 0
 
 
-class MilestoneInline(admin.TabularInline):
+class MilestoneInline(RefuseControlCharactersAdminMixin, admin.TabularInline):
     model = Milestone
     extra = 0
 
 
 @admin.register(Action)
-class ActionAdmin(SimpleHistoryAdmin):
+class ActionAdmin(RefuseControlCharactersAdminMixin, SimpleHistoryAdmin):
     list_display = [
         "reference",
         "short_description",
@@ -108,7 +109,7 @@ class ActionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(AccountableBody)
-class AccountableBodyAdmin(SimpleHistoryAdmin):
+class AccountableBodyAdmin(RefuseControlCharactersAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "short_name", "kind"]
     list_filter = ["kind"]
     search_fields = ["name", "short_name"]
@@ -116,7 +117,7 @@ class AccountableBodyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(OwnerRole)
-class OwnerRoleAdmin(SimpleHistoryAdmin):
+class OwnerRoleAdmin(RefuseControlCharactersAdminMixin, SimpleHistoryAdmin):
     list_display = ["title", "agency"]
     list_filter = ["agency"]
     list_select_related = ["agency"]
@@ -127,7 +128,7 @@ class OwnerRoleAdmin(SimpleHistoryAdmin):
 # People and agencies belong to accounts, which knows nothing of the plan. The plan declares
 # who holds its roles and chairs its bodies, so it adds those to their admin pages here, as
 # Django's documentation extends the user admin: unregister, subclass, register again.
-class RolesHeldInline(admin.TabularInline):
+class RolesHeldInline(RefuseControlCharactersAdminMixin, admin.TabularInline):
     model = OwnerRole.holders.through
     extra = 0
     autocomplete_fields = ["ownerrole"]
@@ -135,7 +136,7 @@ class RolesHeldInline(admin.TabularInline):
     verbose_name_plural = "owner roles held (they may update those actions)"
 
 
-class BodiesChairedInline(admin.TabularInline):
+class BodiesChairedInline(RefuseControlCharactersAdminMixin, admin.TabularInline):
     model = AccountableBody.chairs.through
     extra = 0
     autocomplete_fields = ["accountablebody"]
@@ -143,7 +144,7 @@ class BodiesChairedInline(admin.TabularInline):
     verbose_name_plural = "bodies chaired (sub-groups, boards)"
 
 
-class OwnerRoleInline(admin.TabularInline):
+class OwnerRoleInline(RefuseControlCharactersAdminMixin, admin.TabularInline):
     model = OwnerRole
     extra = 0
     fields = ["title"]

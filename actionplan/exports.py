@@ -1,18 +1,25 @@
 """The plan as a spreadsheet: one row per action, the same columns everywhere it is exported.
 
 Cells a spreadsheet would read as a formula are neutralised (CSV/formula injection): the plan
-holds text typed by many people, and a cell such as =HYPERLINK(...) must stay text.
+holds text typed by many people, and a cell such as =HYPERLINK(...) must stay text. A cell
+that starts with a formula character (=, +, -, @, their full-width forms, a tab or a carriage
+return) is prefixed with an apostrophe, as OWASP advises. In a CSV file every field is quoted,
+and a formula character after a `,` or `;`, or at the start past spaces, tabs and quotes,
+gets an apostrophe too: a spreadsheet whose locale separates fields with the other character splits
+the line there, whatever the quotes say, and would read what follows as a new cell.
 """
 
 import csv
 import io
 import json
+import re
 from datetime import datetime
 
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from accounts.validators import CONTROL_CHARACTERS
 from actionplan.rag import Rag
 
 COLUMNS = [
@@ -30,7 +37,9 @@ COLUMNS = [
     "status_date",
     "commentary",
 ]
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_CHARACTERS = "=+-@\uff1d\uff0b\uff0d\uff20"  # and the full-width ＝＋－＠
+_FORMULA_STARTS = (*_FORMULA_CHARACTERS, "\t", "\r")
+_FORMULA_AFTER_SEPARATOR = re.compile(rf"((?:^|[,;])[\s\"]*)([{re.escape(_FORMULA_CHARACTERS)}])")
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -43,6 +52,11 @@ def neutralise(value: str) -> str:
     if value and value.startswith(_FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def csv_cell(value: str) -> str:
+    """A cell for a CSV file: neutralised at its start and after every separator."""
+    return _FORMULA_AFTER_SEPARATOR.sub(r"\1'\2", neutralise(value))
 
 
 def _status(action) -> tuple[str, datetime | None, str]:
@@ -79,15 +93,28 @@ def action_row(action) -> dict[str, str]:
     }
 
 
+def printable(value: str) -> str:
+    """Text a spreadsheet can hold: a control character stored before they were refused
+    (accounts/validators.py) becomes U+FFFD, the replacement character, rather than failing
+    the whole export (XLSX cannot hold one at all)."""
+    return CONTROL_CHARACTERS.sub("\ufffd", value)
+
+
 def export_rows(actions) -> list[dict[str, str]]:
-    return [{key: neutralise(value) for key, value in action_row(a).items()} for a in actions]
+    return [
+        {key: neutralise(printable(value)) for key, value in action_row(a).items()} for a in actions
+    ]
 
 
 def to_csv(actions) -> bytes:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer = csv.DictWriter(
+        buffer, fieldnames=COLUMNS, lineterminator="\r\n", quoting=csv.QUOTE_ALL
+    )
     writer.writeheader()
-    writer.writerows(export_rows(actions))
+    writer.writerows(
+        {key: csv_cell(value) for key, value in row.items()} for row in export_rows(actions)
+    )
     # The byte-order mark makes Excel read the file as UTF-8 (names with accents, en dashes).
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
+from accounts.validators import RefuseControlCharactersMixin
 from actionplan.quarters import Quarter
 from actionplan.rag import Rag, level, tag_html
 from actionplan.services import MIN_CONCERN_COMMENTARY, commentary_errors
@@ -63,7 +64,7 @@ def _options(choices, values: set[str]):
     return mark_safe("".join(html))
 
 
-class StatusUpdateForm(forms.Form):
+class StatusUpdateForm(RefuseControlCharactersMixin, forms.Form):
     rag = forms.ChoiceField(
         label="RAG status",
         choices=_rag_choices,

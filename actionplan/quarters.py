@@ -31,7 +31,15 @@ class Quarter:
                 f"{text!r} is not a quarter: write the financial year's first year and the "
                 "quarter, e.g. 2015-Q3 for October-December 2015 (Q1 = April-June)."
             )
-        return cls(int(match["year"]), int(match["number"]))
+        quarter = cls(int(match["year"]), int(match["number"]))
+        try:
+            quarter.end  # noqa: B018 - its first and last days must be in the calendar
+        except ValueError:
+            raise ValueError(
+                f"{text.strip()} is outside the calendar: choose a quarter between "
+                f"{cls(1, 1).slug} and {cls(9998, 4).slug}."
+            ) from None
+        return quarter
 
     @property
     def start(self) -> date:

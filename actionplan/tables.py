@@ -22,6 +22,10 @@ from actionplan.models import ActionOwner
 from actionplan.rag import overdue_tag_html, rank_expression, tag_html
 
 COMMENTARY_SNIPPET_CHARS = 100
+# The most rows a page shows, whatever ?per_page= asks: a whole body in one page costs the
+# server as much as every page of it.
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 25
 NOT_OVERDUE = mark_safe('<span class="visually-hidden">Not overdue</span>')
 NO_UPDATE = "—"  # as django-tables2 shows an empty cell
 
@@ -78,19 +82,19 @@ class ActionTable(tables.Table):
         empty_text = "No actions match these filters."
 
     def __init__(
-        self, *args, caption: str, caption_id: str = "actions-caption", as_of_query="", **kwargs
+        self,
+        *args,
+        caption: str,
+        caption_id: str = "actions-caption",
+        as_of_query="",
+        page_size: int = DEFAULT_PAGE_SIZE,
+        **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.caption, self.caption_id = caption, caption_id
+        self.page_size = page_size  # when ?per_page= asks for no rows or fewer
         self.as_of_query = as_of_query  # keeps the date in links to body dashboards
         self._body_links = {}
-
-    def paginate(self, *args, per_page=None, **kwargs):
-        # RequestConfig takes ?per_page= from the address bar as given. A negative size leaves
-        # the paginator no page to fall back to (a 500): count it as none given, as 0 is.
-        if per_page is not None and per_page < 0:
-            per_page = None
-        return super().paginate(*args, per_page=per_page, **kwargs)
 
     @property
     def order_by(self):
@@ -103,6 +107,15 @@ class ActionTable(tables.Table):
         aliases = value.split(",") if isinstance(value, str) else value or ()
         known = [alias for alias in aliases if alias.removeprefix("-") in self.columns]
         tables.Table.order_by.fset(self, known)
+
+    def paginate(self, paginator_class=Paginator, per_page=None, page=1, *args, **kwargs):
+        """A page of ?per_page= rows (RequestConfig reads any whole number there), at most
+        MAX_PAGE_SIZE. A size below one is ignored: a negative one left the paginator no page
+        to fall back to (a 500)."""
+        per_page = self.page_size if per_page is None or per_page < 1 else per_page
+        return super().paginate(
+            paginator_class, min(per_page, MAX_PAGE_SIZE), page, *args, **kwargs
+        )
 
     def rendered_rows(self):
         """The current page's rows as HTML: a row header cell, then data cells. The same

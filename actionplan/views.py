@@ -16,6 +16,7 @@ from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
 from accounts.permissions import can_update_action, chaired_body_ids, held_role_ids
+from accounts.security_log import log_user_event
 from actionplan import dashboards, exports
 from actionplan.access import get_action_for_update
 from actionplan.filters import ActionFilter
@@ -151,6 +152,7 @@ def plan_export(request, slug, fmt):
     response = HttpResponse(body, content_type=exports.CONTENT_TYPES[fmt])
     filename = f"{plan.slug}-{timezone.localdate():%Y-%m-%d}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    log_user_event(request, "plan_export", plan=plan.slug, format=fmt)
     return response
 
 
@@ -247,7 +249,11 @@ class BodyDashboardView(LoginRequiredMixin, SingleTableMixin, FilterView):
 
     def get_table_kwargs(self):
         caption = f"Actions of {self.body.name}, as of {_long_date(self.as_of.day)}"
-        return {"exclude": ("accountable_body",), "caption": caption}
+        return {
+            "exclude": ("accountable_body",),
+            "caption": caption,
+            "page_size": self.table_pagination["per_page"],
+        }
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -291,6 +297,10 @@ def body_export(request, pk, fmt):
     response = HttpResponse(exports.render(rows, fmt), content_type=exports.CONTENT_TYPES[fmt])
     filename = f"{slugify(body.name)}-as-of-{as_of.day.isoformat()}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    log_user_event(
+        request, "body_export", body=body.pk, format=fmt, as_of=as_of.day,
+        query=request.GET.urlencode(),
+    )  # fmt: skip
     return response
 
 
@@ -320,6 +330,7 @@ def overview(request):
         caption=f"Overdue actions as of {_long_date(as_of.day)}",
         caption_id="overdue-caption",
         as_of_query=as_of.query,
+        page_size=OVERDUE_PAGE_SIZE,
     )
     total = dashboards.totals(by_priority)
     # The breakdown has counted the overdue actions already: no COUNT query for the pages.

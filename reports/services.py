@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -30,6 +31,18 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 
 
+class PackAlreadyPendingError(Exception):
+    """A pack for this plan and quarter is already queued or rendering: `pending`."""
+
+    def __init__(self, pending: BoardPackRequest):
+        super().__init__(f"A pack for {pending.period} is already being produced.")
+        self.pending = pending
+
+
+class PackQueueFullError(Exception):
+    """The person already has PACK_PENDING_PER_PERSON requests queued or rendering."""
+
+
 class RequestNotRenderingError(Exception):
     """A worker finished a pack whose request is no longer rendering: marked failed as stalled
     (board_pack_requests_reap) while the worker, slower than that allowed, went on."""
@@ -42,9 +55,36 @@ def _no_progress(message: str) -> None:
 def board_pack_html(
     *, plan: Plan, quarter: Quarter, produced_by, produced_at: datetime, preview: bool = False
 ) -> str:
-    """The pack as one HTML document: what the PDF is printed from, and the browser preview."""
+    """The pack as one HTML document: what the PDF is printed from, and the browser preview.
+
+    A preview holds only the first PACK_PREVIEW_ACTIONS rows of each of the pack's lists
+    (summary lists, exceptions, detail), so that anyone allowed to ask for one cannot make the
+    server lay out a whole large plan on every request; the PDF holds them all.
+    """
     data = build_pack_data(plan=plan, quarter=quarter, today=timezone.localdate(produced_at))
-    return _render_html(data, produced_by=produced_by, produced_at=produced_at, preview=preview)
+    people = {"produced_by": produced_by, "produced_at": produced_at}
+    if not preview:
+        return _render_html(data, **people)
+    limit = settings.PACK_PREVIEW_ACTIONS
+    return _render_html(
+        data, **people, preview=True, part=_preview_part(data, limit), preview_limit=limit
+    )
+
+
+def _preview_part(data: BoardPackData, limit: int) -> PackPart:
+    """The whole pack, each list cut to its first `limit` rows (as the parallel path cuts it
+    into pieces: the first piece of each)."""
+    pieces = split_pack(data, chunk=limit, summary_rows=limit)
+    first = {}
+    for piece in pieces:
+        first.setdefault(piece.sections[0], piece)
+    summary = first["summary"].summary
+    return PackPart(
+        ALL_SECTIONS,
+        summary=None if summary is None else [b for b in summary if b.starts],
+        exceptions=first["exceptions"].exceptions,
+        priorities=first["detail"].priorities if "detail" in first else [],
+    )
 
 
 ALL_SECTIONS = ["cover", "contents", "summary", "exceptions", "detail", "appendix"]
@@ -58,6 +98,7 @@ def _render_html(
     preview=False,
     part: PackPart | None = None,
     toc_pages: dict[str, int] | None = None,
+    preview_limit: int | None = None,
 ) -> str:
     """The whole pack, or one `part` of it (reports/parallel.py) whose contents, if it has
     them, give `toc_pages` (anchor -> page number) rather than asking WeasyPrint."""
@@ -73,6 +114,7 @@ def _render_html(
         "chart_rows": [*(section.counts for section in data.priorities), data.counts],
         "time_zone": settings.TIME_ZONE,
         "preview": preview,
+        "preview_limit": preview_limit,
         "part": part is not None,
         "sections": [f"reports/pdf/_{name}.html" for name in piece.sections],
         "summary_blocks": summary_blocks(data) if piece.summary is None else piece.summary,
@@ -205,11 +247,27 @@ def _board_pack_keep(
 def board_pack_request_create(*, plan: Plan, quarter: Quarter, requested_by) -> BoardPackRequest:
     """Queue a pack to be produced in the background (reports.tasks.produce_board_pack).
 
-    The task is enqueued only once this transaction commits, so the worker always finds the
-    request it is given.
+    The queue is bounded: PackAlreadyPendingError if a pack for this plan and quarter is
+    already queued or rendering (its worker alive), PackQueueFullError if the person already
+    has PACK_PENDING_PER_PERSON such requests. The plan's and the person's rows are locked
+    first, so two requests at once are checked one after the other. The task is enqueued only
+    once this transaction commits, so the worker always finds the request it is given.
     """
     from reports.tasks import produce_board_pack  # the task module imports this one
 
+    now = timezone.now()
+    Plan.objects.select_for_update().filter(pk=plan.pk).first()
+    get_user_model().objects.select_for_update().filter(pk=requested_by.pk).first()
+    pending = BoardPackRequest.objects.filter(status__in=BoardPackRequest.PENDING).exclude(
+        pk__in=BoardPackRequest.objects.stalled(now=now).values("pk")
+    )
+    if same := pending.filter(plan=plan, quarter=quarter.slug).order_by("requested_at").first():
+        raise PackAlreadyPendingError(same)
+    if pending.filter(requested_by=requested_by).count() >= settings.PACK_PENDING_PER_PERSON:
+        raise PackQueueFullError(
+            f"You already have {settings.PACK_PENDING_PER_PERSON} Board packs waiting to be "
+            "produced. Wait for one of them to be ready, then ask again."
+        )
     request = BoardPackRequest.objects.create(
         plan=plan, quarter=quarter.slug, period=quarter.label, requested_by=requested_by
     )

@@ -11,10 +11,16 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.security_log import log_user_event
 from reports.access import check_can_produce_reports, get_board_pack_for_download
 from reports.forms import BoardPackForm
 from reports.models import BoardPack, BoardPackRequest, PackIntegrityError
-from reports.services import board_pack_html, board_pack_request_create
+from reports.services import (
+    PackAlreadyPendingError,
+    PackQueueFullError,
+    board_pack_html,
+    board_pack_request_create,
+)
 
 security_log = logging.getLogger("actionplan.security")
 # How long a failed request stays on the pack list.
@@ -55,15 +61,26 @@ def pack_new(request):
             if "preview" in request.POST:
                 query = urlencode({"plan": plan.slug, "quarter": quarter.slug})
                 return redirect(f"{reverse('reports:pack-preview')}?{query}")
-            pack_request = board_pack_request_create(
-                plan=plan, quarter=quarter, requested_by=request.user
-            )
-            messages.success(
-                request,
-                f"Board pack for {pack_request.period} queued. It is produced in the "
-                "background and appears in the list below when it is ready.",
-            )
-            return redirect("reports:pack-list")
+            try:
+                pack_request = board_pack_request_create(
+                    plan=plan, quarter=quarter, requested_by=request.user
+                )
+            except PackAlreadyPendingError as pending:
+                messages.info(
+                    request,
+                    f"The Board pack for {pending.pending.period} is already being produced: "
+                    "it is in the list below, and appears there when it is ready.",
+                )
+                return redirect("reports:pack-list")
+            except PackQueueFullError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(
+                    request,
+                    f"Board pack for {pack_request.period} queued. It is produced in the "
+                    "background and appears in the list below when it is ready.",
+                )
+                return redirect("reports:pack-list")
     else:
         initial = request.GET or BoardPackForm.initial_for(today=today)
         form = BoardPackForm(initial or None, today=today)
@@ -79,9 +96,11 @@ def pack_preview(request):
     form = BoardPackForm(request.GET, today=timezone.localdate())
     if not form.is_valid():
         return render(request, "reports/pack_new.html", {"form": form}, status=400)
+    plan, quarter = form.cleaned_data["plan"], form.cleaned_data["quarter"]
+    log_user_event(request, "pack_preview", plan=plan.slug, quarter=quarter.slug)
     html = board_pack_html(
-        plan=form.cleaned_data["plan"],
-        quarter=form.cleaned_data["quarter"],
+        plan=plan,
+        quarter=quarter,
         produced_by=request.user,
         produced_at=timezone.now(),
         preview=True,
@@ -102,4 +121,7 @@ def pack_download(request, pk):
         raise
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{pack.download_name}"'
+    log_user_event(
+        request, "pack_download", pack=pack.pk, plan=pack.plan.slug, quarter=pack.quarter
+    )
     return response

@@ -120,6 +120,30 @@ def make_user(**kwargs):
     return user
 
 
+def admin_user_form_data(user) -> dict:
+    """What the admin's change form for `user` posts when nothing is changed: its fields, and
+    its inlines (roles held, bodies chaired) left as they are."""
+    from django.contrib import admin
+    from django.forms.models import _get_foreign_key
+
+    data = {
+        "username": user.username,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "agency": user.agency_id or "",
+        "job_title": user.job_title,
+        "is_active": "on" if user.is_active else "",
+        "date_joined_0": user.date_joined.date().isoformat(),
+        "date_joined_1": "09:00:00",
+    }
+    for inline in admin.site._registry[User].inlines:
+        fk = _get_foreign_key(User, inline.model)  # as BaseInlineFormSet.get_default_prefix
+        prefix = fk.remote_field.get_accessor_name(model=inline.model).replace("+", "")
+        data |= {f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0}
+    return data
+
+
 def make_plan(**kwargs):
     kwargs.setdefault("title", "Test plan")
     kwargs.setdefault("partnership", "Test Safeguarding Partnership")

@@ -5,6 +5,7 @@ Every value that differs between a laptop and production comes from an environme
 """
 
 import hashlib
+import ipaddress
 import tempfile
 from pathlib import Path
 
@@ -16,9 +17,11 @@ from actionplan.project.env import database_from_url, env_bool, env_int, env_lis
 # The checkout: this file is actionplan/project/settings.py.
 BASE_DIR = Path(__file__).resolve().parents[2]
 
-# Development is the zero-setup default; production must say DEBUG=false and bring its own
-# secret and host names (no production secret has a default).
-DEBUG = env_bool("DEBUG", default=True)
+# DEBUG is off unless it is set: a deployment that forgets it is safe. Development turns it
+# on for itself (./run.sh serve, and the tests through pyproject.toml's [tool.pytest_env]);
+# then a development secret and local host names are the defaults. With DEBUG off the
+# deployment must bring its own secret and host names (no production secret has a default).
+DEBUG = env_bool("DEBUG", default=False)
 if DEBUG:
     SECRET_KEY = env_str("SECRET_KEY", "insecure-development-key-never-use-in-production")
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
@@ -113,11 +116,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 10},
+        "OPTIONS": {"min_length": 12},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Reset links live an hour. Requests are throttled per address and per client, an hour at a
+# time (accounts/views.py), counted in the cache below.
+PASSWORD_RESET_TIMEOUT = 60 * 60
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 3)
+PASSWORD_RESET_LIMIT_PER_CLIENT = env_int("PASSWORD_RESET_LIMIT_PER_CLIENT", 10)
+
+# The cache holds those counts, so it must be shared by every server process: the database
+# (`manage.py createcachetable` makes its table; the test database gets it by itself), which
+# needs no other service. A deployment with Redis may point CACHES at it instead.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "actionplan_cache",
+    }
+}
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -138,6 +157,20 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
+
+# The reverse proxies in front of the app (addresses or networks, e.g. 127.0.0.1 for nginx on
+# the same machine) and how many there are in a row. Only a request from one of them has its
+# X-Forwarded-For read (accounts/client_ip.py); with none, the client is REMOTE_ADDR.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+PROXY_COUNT = env_int("PROXY_COUNT", 1 if TRUSTED_PROXIES else 0)
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES must list IP addresses or networks, not {_proxy!r}."
+        ) from None
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
@@ -187,6 +220,10 @@ PACK_WORKERS = env_int("PACK_WORKERS", 0)
 # machine restarted): the pack list says it has stalled, and it is marked failed
 # (reports.services.board_pack_requests_reap). Keep it well above the longest step of a render.
 PACK_STALLED_AFTER = env_int("PACK_STALLED_AFTER", 600)
+# The queue is bounded: one pending pack per plan and quarter, and at most this many pending
+# requests per person. A preview shows only the first PACK_PREVIEW_ACTIONS rows of each list.
+PACK_PENDING_PER_PERSON = env_int("PACK_PENDING_PER_PERSON", 3)
+PACK_PREVIEW_ACTIONS = env_int("PACK_PREVIEW_ACTIONS", 50)
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=True)

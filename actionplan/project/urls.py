@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts.views import PasswordChangeView
+from accounts.views import PasswordChangeView, PasswordResetConfirmView, PasswordResetView
 from actionplan import views
 from actionplan.project import errors
 
@@ -17,6 +17,12 @@ urlpatterns = [
     path("healthz", errors.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/password_change/", PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("reports/", include("reports.urls")),
     path("", views.home, name="home"),

@@ -102,6 +102,11 @@ MATRIX = [
     # Public, so that a person who cannot sign in can still read how to report it.
     Row("accessibility", "GET", dict.fromkeys(PERSONAS, 200)),
     Row("password_change", "GET", _expect(ALL)),
+    # For someone who cannot sign in: the form, and the link from the e-mail (one that is not
+    # valid says so).
+    Row("password_reset", "GET", dict.fromkeys(PERSONAS, 200)),
+    Row("password_reset_confirm", "GET", dict.fromkeys(PERSONAS, 200),
+        kwargs=lambda o: {"uidb64": "MQ", "token": "not-a-token"}),
     Row("home", "GET", _expect(ALL, ok=302)),
     Row("actionplan:my-actions", "GET", _expect(ALL)),
     Row("actionplan:my-dashboard", "GET", _expect(ALL, ok=302)),

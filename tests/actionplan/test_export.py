@@ -5,6 +5,8 @@ import json
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from actionplan import exports
@@ -99,3 +101,66 @@ def test_export_query_count_does_not_grow_with_actions(wscb_plan, django_assert_
     # (joined) + measures
     with django_assert_num_queries(3):
         exports.to_csv(wscb_plan.actions.for_export())
+
+
+# Hole 9: every CSV field quoted; formula starts neutralised after the separators a
+# spreadsheet in another locale would split on, and in their full-width forms.
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+@pytest.mark.parametrize("start", ["\uff1d", "\uff0b", "\uff0d", "\uff20"])
+def test_full_width_formula_starts_are_neutralised(start):
+    assert exports.neutralise(f"{start}SUM(1)") == f"'{start}SUM(1)"
+
+
+def test_every_csv_field_is_quoted(wscb_plan):
+    lines = exports.to_csv(wscb_plan.actions.for_export()).decode("utf-8-sig").split("\r\n")
+    assert lines[0] == ",".join(f'"{column}"' for column in EXPECTED_COLUMNS)
+    due_dates = [row["due_date"] for row in csv.DictReader(io.StringIO("\r\n".join(lines)))]
+    assert f'"{due_dates[0]}"' in lines[1]  # even a date, which needs no quotes
+
+
+def _pieces_a_spreadsheet_might_see(body: bytes):
+    """Every cell the file could be read as: split on each locale's separator, whatever the
+    quotes say (a spreadsheet reading `,` files with `;` as its separator does just that)."""
+    text = body.decode("utf-8-sig")
+    for separator in [",", ";"]:
+        for line in text.splitlines():
+            for piece in line.split(separator):
+                yield piece.lstrip(' "\t\r')  # a spreadsheet may skip these before a formula
+
+
+HOSTILE = [
+    'Done; =HYPERLINK("http://evil.example","x")',
+    "Agreed,+cmd|' /C calc'!A0",
+    'Noted, "=1+1"',
+    "Noted;\t@SUM(1)",
+    "Late,\uff1dcmd",
+    '"=1',
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_no_formula_starts_after_any_separator(text):
+    action = make_action(description=text)
+    body = exports.to_csv([action])
+    pieces = list(_pieces_a_spreadsheet_might_see(body))
+    assert len(pieces) > 20
+    assert not [piece for piece in pieces if piece.startswith(FORMULA_STARTS)]
+    assert _csv_rows(body)[0]["action"].replace("'", "") == text.replace("'", "")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    text=st.text(
+        alphabet=st.sampled_from(list(' ,;"\t=+-@\uff1d\uff0b\uff0d\uff20ab1')), max_size=30
+    )
+)
+def test_fuzzed_cells_never_start_a_formula_after_a_separator(text):
+    cell = exports.csv_cell(text)
+    buffer = io.StringIO()
+    csv.writer(buffer, quoting=csv.QUOTE_ALL).writerow(["x", cell, "y"])
+    pieces = list(_pieces_a_spreadsheet_might_see(buffer.getvalue().encode()))
+    assert not [piece for piece in pieces if piece.startswith(FORMULA_STARTS)], cell
+    assert cell.replace("'", "") == text.replace("'", "")

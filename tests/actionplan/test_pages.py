@@ -10,14 +10,15 @@ def _sample_kwargs(name, pattern, plan):
     action = plan.actions.get(reference="1.1.1")
     # pk names the URL's own object: a body for the body pages, else an action.
     pk = action.accountable_body_id if name.startswith("actionplan:body-") else action.pk
-    values = {"slug": plan.slug, "pk": pk, "fmt": "csv"}
+    values = {"slug": plan.slug, "pk": pk, "fmt": "csv", "uidb64": "MQ", "token": "x-y"}
     return {key: values[key] for key in pattern.pattern.regex.groupindex}
 
 
 # Public on purpose: the health check (for load balancers), and the accessibility statement:
 # the footer links to it from the sign-in page, and someone who cannot sign in must be able to
-# read how to report it (tested below and in the matrix).
-PUBLIC_URL_NAMES = {"healthz", "accessibility"}
+# read how to report it (tested below and in the matrix); and password reset, its form and its
+# link, for someone who cannot sign in.
+PUBLIC_URL_NAMES = {"healthz", "accessibility", "password_reset", "password_reset_confirm"}
 
 
 def test_every_page_requires_login(client, wscb_plan):

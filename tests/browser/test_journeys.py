@@ -195,10 +195,10 @@ def test_4_chair_filters_sorts_and_exports_the_dashboard(page, chair, target_act
         page.get_by_role("link", name="Download these 2 actions as CSV").click()
     path = download_info.value.path()
     lines = path.read_text(encoding="utf-8-sig").splitlines()
-    assert lines[0].startswith("ref,priority,objective,action")
-    assert sorted(line.split(",")[0] for line in lines[1:] if line[:1].isdigit()) == sorted(
-        a.reference for a in expected
-    )
+    assert lines[0].startswith('"ref","priority","objective","action"')  # every field quoted
+    first_fields = [line.split(",")[0] for line in lines[1:]]
+    refs = [field.strip('"') for field in first_fields if field[1:2].isdigit()]
+    assert sorted(refs) == sorted(a.reference for a in expected)
     save_screenshot(page, "journey-4-chair-filters-and-exports")
 
 

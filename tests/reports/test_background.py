@@ -205,10 +205,16 @@ def test_only_those_allowed_can_queue_a_pack(client, request, plan, persona):
 
 
 def test_pack_list_with_pending_requests_has_a_fixed_query_count(
-    client, plan, business_support, django_assert_num_queries
+    client, plan, business_support, django_assert_num_queries, settings
 ):
+    # Five pending packs (one per quarter: one plan and quarter has one pending request).
+    settings.PACK_PENDING_PER_PERSON = 5
+    quarter = Q3
     for _ in range(5):
-        services.board_pack_request_create(plan=plan, quarter=Q3, requested_by=business_support)
+        services.board_pack_request_create(
+            plan=plan, quarter=quarter, requested_by=business_support
+        )
+        quarter = quarter.previous()
     client.force_login(business_support)
     url = reverse("reports:pack-list")
     client.get(url)

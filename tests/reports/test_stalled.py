@@ -190,8 +190,9 @@ def test_a_worker_leaves_a_rendering_request_that_is_still_moving(
 ):
     other = make_request(plan, business_support, status=Status.RENDERING)
     clock.shift(TEN_MINUTES)
+    # Another quarter's pack: the same one, still rendering, would be the pending request.
     pack_request = services.board_pack_request_create(
-        plan=plan, quarter=Q3, requested_by=business_support
+        plan=plan, quarter=Q3.previous(), requested_by=business_support
     )
     monkeypatch.setattr(services, "render_pdf", _stand_in)
     services.board_pack_request_run(request_id=pack_request.pk)

@@ -76,3 +76,35 @@ def test_404_page_reveals_nothing(client, owner):
     assert response.status_code == 404
     assert "Page not found" in html
     assert "Traceback" not in html and "urlpatterns" not in html and "DEBUG" not in html
+
+
+# Hole 10: safe defaults.
+
+
+def test_debug_is_off_unless_it_is_set():
+    env = {**os.environ, "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "x.example"}
+    env.pop("DEBUG", None)
+    result = subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; print(settings.DEBUG)"],
+        cwd=ROOT, env=env,  # DJANGO_SETTINGS_MODULE as the tests have it
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.stdout.strip() == "False", result.stderr
+
+
+def test_passwords_need_at_least_12_characters(db):
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="at least 12 characters"):
+        validate_password("kx7-vq9-wz2")  # 11 characters, otherwise strong
+    validate_password("kx7-vq9-wz2m")
+
+
+def test_every_plan_export_format_is_documented():
+    from actionplan import exports
+
+    page = (ROOT / "docs" / "exporting.md").read_text()
+    for fmt in exports.RENDERERS:
+        assert f"export.{fmt}" in page and f"--format {fmt}" in page, fmt
+    assert "## JSON" in page
