@@ -14,7 +14,8 @@ from openpyxl import load_workbook
 
 from accounts.validators import CONTROL_CHARACTERS_MESSAGE
 from actionplan.forms import StatusUpdateForm
-from actionplan.models import AccountableBody, Rag, StatusUpdate
+from actionplan.models import AccountableBody, StatusUpdate
+from actionplan.rag import Rag
 from actionplan.services import status_update_create
 from tests.conftest import WSCB_SLUG
 
