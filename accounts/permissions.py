@@ -5,6 +5,8 @@
   accountable body, and Board business support.
 - Change the plan itself: business support, through the admin.
 - Produce and download Board packs: business support and Board members.
+- Run reporting rounds (open, change scope, close): business support; follow a round's
+  progress: business support and chairs.
 
 Pure predicates about a user and, where asked, an object. They import no other app's models:
 each app fetches its own objects beside its views and asks these (actionplan/access.py,
@@ -75,3 +77,11 @@ def can_update_action(user, action) -> bool:
 
 def can_produce_reports(user) -> bool:
     return is_business_support(user) or is_board_member(user)
+
+
+def can_manage_rounds(user) -> bool:
+    return is_business_support(user)
+
+
+def can_view_round_progress(user) -> bool:
+    return is_business_support(user) or is_chair(user)

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from actionplan.quarters import Quarter
+from actionplan.rounds import round_open
 from reports import services
 from reports.pdf import RenderedPdf
 from tests.actionplan.test_pages import _app_url_names
@@ -30,7 +31,10 @@ def objects(target_action, business_support, monkeypatch):
     pack = services.board_pack_create(
         plan=target_action.plan, quarter=Quarter.parse("2015-Q3"), produced_by=business_support
     )
-    return SimpleNamespace(action=target_action, pack=pack)
+    reporting_round = round_open(
+        plan=target_action.plan, quarter=Quarter.parse("2015-Q3"), opened_by=business_support
+    )
+    return SimpleNamespace(action=target_action, pack=pack, round=reporting_round)
 
 
 def _valid_update(o):
@@ -52,7 +56,34 @@ def _expect(allowed: set, *, ok=200, denied=403):
 MAY_REPORT = {"business_support", "board_member"}
 PACK_CHOICE = {"plan": WSCB_SLUG, "quarter": "2015-Q3"}
 
+MAY_RUN_ROUNDS = {"business_support"}
+MAY_FOLLOW_ROUNDS = {"business_support", "chair", "other_chair"}
+
+
+def _round(o):
+    return {"pk": o.round.pk}
+
+
 MATRIX = {
+    "actionplan:round-list": (lambda o: {}, {"GET": _expect(MAY_FOLLOW_ROUNDS)}, None),
+    # Another quarter: the fixture's round holds 2015-Q3 open.
+    "actionplan:round-open": (
+        lambda o: {},
+        {"GET": _expect(MAY_RUN_ROUNDS), "POST": _expect(MAY_RUN_ROUNDS, ok=302)},
+        lambda o: {"plan": WSCB_SLUG, "quarter": "2015-Q4"},
+    ),
+    "actionplan:round-detail": (_round, {"GET": _expect(MAY_FOLLOW_ROUNDS)}, None),
+    "actionplan:round-export": (_round, {"GET": _expect(MAY_FOLLOW_ROUNDS)}, None),
+    "actionplan:round-scope": (
+        _round,
+        {"POST": _expect(MAY_RUN_ROUNDS, ok=302)},
+        lambda o: {"reference": o.action.reference, "change": "remove", "reason": "Paused"},
+    ),
+    "actionplan:round-close": (
+        _round,
+        {"GET": _expect(MAY_RUN_ROUNDS), "POST": _expect(MAY_RUN_ROUNDS, ok=302)},
+        lambda o: {},
+    ),
     "reports:pack-list": (lambda o: {}, {"GET": _expect(MAY_REPORT)}, None),
     # POST asks for the preview: the matrix checks who may, not how long a PDF takes.
     "reports:pack-new": (
@@ -163,3 +194,25 @@ def test_inactive_user_cannot_update(client, owner, target_action):
     data = _valid_update(SimpleNamespace(action=target_action))
     assert client.post(url, data).status_code == 302  # signed out
     assert target_action.updates.count() == 0
+
+
+@pytest.mark.parametrize("name", ["actionplan:round-detail", "actionplan:round-close"])
+def test_unknown_round_is_404_for_support(client, business_support, name):
+    client.force_login(business_support)
+    assert client.get(reverse(name, kwargs={"pk": 10**9})).status_code == 404
+
+
+@pytest.mark.parametrize("who", sorted(ALL - {"business_support"}))
+def test_forged_round_posts_change_nothing(client, persona, objects, who):
+    client.force_login(persona(who))
+    for name, data in [
+        ("actionplan:round-close", {}),
+        (
+            "actionplan:round-scope",
+            {"reference": objects.action.reference, "change": "remove", "reason": "x"},
+        ),
+    ]:
+        assert client.post(reverse(name, kwargs={"pk": objects.round.pk}), data).status_code == 403
+    objects.round.refresh_from_db()
+    assert objects.round.is_open
+    assert objects.round.round_actions.in_scope().filter(action=objects.action).exists()
