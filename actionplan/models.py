@@ -558,4 +558,5 @@ from actionplan.round_models import (  # noqa: E402, F401
     Review,
     RoundAction,
     RoundEmail,
+    SignOff,
 )

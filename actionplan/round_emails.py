@@ -34,7 +34,7 @@ from accounts.models import User
 from actionplan.models import AccountableBody, ActionOwner
 from actionplan.rag import DEFINITIONS as RAG_DEFINITIONS
 from actionplan.rag import Rag
-from actionplan.round_models import ReportingRound, RoundAction, RoundEmail, Step
+from actionplan.round_models import ReportingRound, RoundAction, RoundEmail, SignOff, Step
 
 logger = logging.getLogger(__name__)
 
@@ -162,6 +162,7 @@ def send_due(reporting_round: ReportingRound, *, now: datetime | None = None) ->
             )
             continue
         sent += _send_one(reporting_round, email, person_owes, connection=connection, now=now)
+    sent += send_return_notices(reporting_round, now=now, connection=connection)
     connection.close()
     return sent
 
@@ -232,6 +233,67 @@ def compose(reporting_round: ReportingRound, step: str, owes: Owed) -> EmailMult
     )
     message.attach_alternative(
         render_to_string("actionplan/email/round.html", context), "text/html"
+    )
+    return message
+
+
+def send_return_notices(reporting_round: ReportingRound, *, now: datetime, connection) -> int:
+    """E-mail the owners of each return a chair sent back, once (claimed as the round's other
+    e-mails are; a failure releases the claim for the next run). Says only that it was
+    returned and where to read why: the chair's comment stays behind the sign-in."""
+    stale = now - timedelta(seconds=settings.ROUND_EMAIL_CLAIM_SECONDS)
+    unclaimed = Q(notice_claimed_at__isnull=True) | Q(notice_claimed_at__lt=stale)
+    pending = SignOff.objects.filter(
+        unclaimed,
+        entry__round=reporting_round,
+        decision=SignOff.Decision.RETURNED,
+        notice_sent_at__isnull=True,
+    ).select_related("entry__action__accountable_body")
+    sent = 0
+    for sign_off in pending:
+        mine = SignOff.objects.filter(unclaimed, pk=sign_off.pk, notice_sent_at__isnull=True)
+        if not mine.update(notice_claimed_at=now):
+            continue
+        action = sign_off.entry.action
+        owners = User.objects.filter(
+            roles__action_links__action=action, is_active=True, email__gt=""
+        ).distinct()
+        emails = sorted({person.email for person in owners})
+        if emails:
+            try:
+                compose_return_notice(reporting_round, sign_off, emails, connection).send()
+            except Exception as error:  # noqa: BLE001 - any failure to hand over is retried
+                logger.warning("return notice %s not sent: %s", sign_off.pk, error)
+                SignOff.objects.filter(pk=sign_off.pk).update(notice_claimed_at=None)
+                with contextlib.suppress(Exception):
+                    connection.close()
+                continue
+            sent += 1
+        SignOff.objects.filter(pk=sign_off.pk).update(notice_sent_at=timezone.now())
+    return sent
+
+
+def compose_return_notice(reporting_round, sign_off, emails, connection):
+    action = sign_off.entry.action
+    site = settings.SITE_URL.rstrip("/")
+    context = {
+        "round": reporting_round,
+        "action": action,
+        "body": action.accountable_body,
+        "update_url": site + reverse("actionplan:action-update", kwargs={"pk": action.pk}),
+        "my_actions_url": site + reverse("actionplan:my-actions"),
+    }
+    message = EmailMultiAlternatives(
+        subject=(
+            f"Returned by the chair: your {reporting_round.quarter_name} update on action "
+            f"{action.reference}"
+        ),
+        body=render_to_string("actionplan/email/returned.txt", context),
+        to=emails,
+        connection=connection,
+    )
+    message.attach_alternative(
+        render_to_string("actionplan/email/returned.html", context), "text/html"
     )
     return message
 

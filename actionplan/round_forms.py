@@ -104,3 +104,14 @@ class RoundScopeForm(forms.Form):
         if action is None:
             raise forms.ValidationError(f"This plan has no action {reference}.")
         return action
+
+
+class ReturnToOwnerForm(forms.Form):
+    comment = forms.CharField(
+        label="Comment for the owner",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What the owner should change or add. They are e-mailed to read it.",
+        error_messages={"required": "Say what the owner should change: returning needs a comment."},
+    )
+    update = forms.IntegerField(widget=forms.HiddenInput)

@@ -212,3 +212,41 @@ class RoundEmail(models.Model):
 
     def __str__(self):
         return f"{self.get_step_display()} to {self.person} ({self.round})"
+
+
+class SignOff(models.Model):
+    """A chair's decision on one return: approved, or returned to the owner with a comment.
+    Append-only: a new decision is a new row; RoundAction.review holds the latest. The notice
+    fields are delivery bookkeeping for the e-mail a return sends (round_emails)."""
+
+    class Decision(models.TextChoices):
+        APPROVED = "approved", "Signed off"
+        RETURNED = "returned", "Returned to owner"
+
+    entry = models.ForeignKey(
+        RoundAction, models.CASCADE, related_name="sign_offs", verbose_name="action in round"
+    )
+    update = models.ForeignKey(
+        StatusUpdate, models.PROTECT, related_name="+", verbose_name="return decided on"
+    )
+    decision = models.CharField("decision", max_length=10, choices=Decision.choices)
+    comment = models.TextField("comment", blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="decided by"
+    )
+    decided_at = models.DateTimeField("decided at", default=timezone.now)
+    notice_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    notice_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["entry", "-decided_at", "-pk"]
+        verbose_name = "sign-off"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(decision="returned") | ~Q(comment=""),
+                name="actionplan_signoff_returned_has_comment",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_decision_display()}: {self.entry}"

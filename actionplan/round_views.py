@@ -9,17 +9,23 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import can_manage_rounds, can_view_round_progress
+from accounts.permissions import (
+    can_manage_rounds,
+    can_sign_off_body,
+    can_view_round_progress,
+    chaired_body_ids,
+    is_business_support,
+)
 from actionplan import dashboards, rounds
 from actionplan.access import get_round
 from actionplan.exports import neutralise
-from actionplan.models import ReportingRound, RoundAction
+from actionplan.models import ReportingRound, RoundAction, SignOff
 from actionplan.quarters import Quarter
-from actionplan.round_forms import RoundOpenForm, RoundScopeForm
+from actionplan.round_forms import ReturnToOwnerForm, RoundOpenForm, RoundScopeForm
 
 
 @login_required
@@ -174,3 +180,97 @@ def _export_row(entry: RoundAction) -> list:
         timezone.localtime(update.created_at).strftime("%Y-%m-%d %H:%M") if update else "",
         entry.get_review_display() if update else "",
     ]
+
+
+# Sign-off ------------------------------------------------------------------------------------
+
+
+def _sign_off_bodies(request) -> set[int] | None:
+    """The bodies whose returns the person sees on the sign-off page: a chair's own (even if
+    they are also business support), else every body for business support (read only)."""
+    if chaired := chaired_body_ids(request.user):
+        return chaired
+    if is_business_support(request.user):
+        return None
+    raise PermissionDenied("Returns are signed off by the chair of each accountable body.")
+
+
+@login_required
+def round_sign_off(request, pk):
+    """The chair's checklist: every return for their bodies' actions, and approve the ticked
+    ones. Each tick carries the return the chair saw, so nothing is approved unseen."""
+    reporting_round = get_round(request, pk)
+    body_ids = _sign_off_bodies(request)
+    entries = rounds.returns_for_sign_off(reporting_round, body_ids=body_ids)
+    if request.method == "POST":
+        if body_ids is None:
+            raise PermissionDenied("Returns are signed off by the chair of each accountable body.")
+        return _approve_ticked(request, reporting_round, entries)
+    return _sign_off_page(request, reporting_round, entries, body_ids)
+
+
+def _sign_off_page(request, reporting_round, entries, body_ids, *, forms=None, status=200):
+    forms = forms or {}
+    context = {
+        "round": reporting_round,
+        "rows": [(entry, forms.get(entry.pk)) for entry in entries],
+        "can_decide": body_ids is not None and reporting_round.is_open,
+        "today": timezone.localdate(),
+    }
+    return render(request, "actionplan/round_sign_off.html", context, status=status)
+
+
+def _approve_ticked(request, reporting_round, entries):
+    seen = {}
+    for value in request.POST.getlist("approve"):
+        entry_id, _, update_id = value.partition(":")
+        if entry_id.isdigit() and update_id.isdigit():
+            seen[int(entry_id)] = int(update_id)
+    chosen = [entry for entry in entries if entry.pk in seen]
+    if not chosen:
+        messages.error(request, "Tick the returns to sign off first.")
+        return redirect("actionplan:round-sign-off", pk=reporting_round.pk)
+    if not all(can_sign_off_body(request.user, e.action.accountable_body_id) for e in chosen):
+        raise PermissionDenied("You can sign off only your own bodies' returns.")
+    approved, refused = rounds.sign_off_approve_many(
+        entries=chosen, decided_by=request.user, seen=seen
+    )
+    if approved:
+        refs = ", ".join(entry.action.reference for entry in approved)
+        messages.success(request, f"Signed off: {refs}.")
+    for reason in refused:
+        messages.error(request, f"Not signed off: {reason}")
+    return redirect("actionplan:round-sign-off", pk=reporting_round.pk)
+
+
+@login_required
+@require_POST
+def round_sign_off_return(request, pk, entry_pk):
+    reporting_round = get_round(request, pk)
+    entry = get_object_or_404(
+        RoundAction.objects.select_related("action"), pk=entry_pk, round=reporting_round
+    )
+    if not can_sign_off_body(request.user, entry.action.accountable_body_id):
+        raise PermissionDenied("Returns are signed off by the chair of the accountable body.")
+    form = ReturnToOwnerForm(request.POST, auto_id=f"return-{entry.pk}-%s")
+    if form.is_valid():
+        try:
+            rounds.sign_off_create(
+                entry=entry,
+                decided_by=request.user,
+                decision=SignOff.Decision.RETURNED,
+                seen_update_id=form.cleaned_data["update"],
+                comment=form.cleaned_data["comment"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, f"Action {entry.action.reference} returned to its owner, who is e-mailed."
+            )
+            return redirect("actionplan:round-sign-off", pk=reporting_round.pk)
+    body_ids = _sign_off_bodies(request)
+    entries = rounds.returns_for_sign_off(reporting_round, body_ids=body_ids)
+    return _sign_off_page(
+        request, reporting_round, entries, body_ids, forms={entry.pk: form}, status=400
+    )

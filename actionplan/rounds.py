@@ -12,16 +12,11 @@ import holidays
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
 from accounts.models import User
-from actionplan.models import (
-    Action,
-    OwnerRole,
-    Plan,
-    StatusUpdate,
-)
+from actionplan.models import Action, OwnerRole, Plan, StatusUpdate, end_of_day
 from actionplan.quarters import Quarter
 from actionplan.rag import NOT_RATED, Rag, rag_as_of_q
 from actionplan.round_models import (
@@ -31,6 +26,7 @@ from actionplan.round_models import (
     Review,
     RoundAction,
     RoundEmail,
+    SignOff,
 )
 
 
@@ -106,10 +102,7 @@ def round_open(
 def _after_open(reporting_round: ReportingRound) -> None:
     """The round's first e-mails go from the background worker once the round is committed:
     never in the web request."""
-    from actionplan.tasks import send_round_emails  # tasks import this module's models
-
-    pk = reporting_round.pk
-    transaction.on_commit(lambda: send_round_emails.enqueue(pk))
+    _enqueue_emails(reporting_round)
 
 
 @transaction.atomic
@@ -185,6 +178,80 @@ def round_return_record(*, update: StatusUpdate) -> RoundAction | None:
     entry.review = Review.AWAITING
     entry.save(update_fields=["return_update", "is_late", "review"])
     return entry
+
+
+def _enqueue_emails(reporting_round: ReportingRound) -> None:
+    from actionplan.tasks import send_round_emails  # tasks import this module's models
+
+    pk = reporting_round.pk
+    transaction.on_commit(lambda: send_round_emails.enqueue(pk))
+
+
+@transaction.atomic
+def sign_off_create(
+    *,
+    entry: RoundAction,
+    decided_by: User,
+    decision: str,
+    seen_update_id: int,
+    comment: str = "",
+) -> SignOff:
+    """Record a chair's decision on the return they saw (`seen_update_id`): approve it, or
+    return it to the owner with a comment (the owner is e-mailed, from the worker). Refused
+    if the owner has updated since, so nothing is approved unseen. Append-only."""
+    entry = RoundAction.objects.select_for_update().get(pk=entry.pk)
+    entry.round = ReportingRound.objects.get(pk=entry.round_id)
+    if not entry.round.is_open:
+        raise ValidationError("This round is closed: its returns can no longer be signed off.")
+    if entry.return_update_id is None or not entry.in_scope:
+        raise ValidationError("There is no return to sign off for this action.")
+    if entry.return_update_id != seen_update_id:
+        raise ValidationError(
+            "The owner has updated this action since you opened the page: read the new "
+            "return first."
+        )
+    comment = comment.strip()
+    if decision == SignOff.Decision.RETURNED and not comment:
+        raise ValidationError(
+            {"comment": ["Say what the owner should change: returning needs a comment."]}
+        )
+    if decision not in SignOff.Decision.values:
+        raise ValidationError("Choose to sign off or to return the update.")
+    sign_off = SignOff.objects.create(
+        entry=entry,
+        update_id=seen_update_id,
+        decision=decision,
+        comment=comment,
+        decided_by=decided_by,
+    )
+    entry.review = Review(decision)
+    entry.save(update_fields=["review"])
+    if decision == SignOff.Decision.RETURNED:
+        _enqueue_emails(entry.round)
+    return sign_off
+
+
+@transaction.atomic
+def sign_off_approve_many(
+    *, entries: list[RoundAction], decided_by: User, seen: dict[int, int]
+) -> tuple[list[RoundAction], list[str]]:
+    """Approve each entry whose return the chair saw (`seen`: entry id -> update id). Returns
+    the approved entries and, for the others, why not (each in its own savepoint)."""
+    approved, refused = [], []
+    for entry in entries:
+        try:
+            with transaction.atomic():
+                sign_off_create(
+                    entry=entry,
+                    decided_by=decided_by,
+                    decision=SignOff.Decision.APPROVED,
+                    seen_update_id=seen[entry.pk],
+                )
+        except ValidationError as error:
+            refused.append(f"{entry.action.reference}: {' '.join(error.messages)}")
+        else:
+            approved.append(entry)
+    return approved, refused
 
 
 # Reads -------------------------------------------------------------------------------------
@@ -303,6 +370,7 @@ class RoundDue:
     reporting_round: ReportingRound
     entries: list[RoundAction]
     today: date
+    returned: list[RoundAction] = field(default_factory=list)
 
     @property
     def is_late(self) -> bool:
@@ -310,15 +378,48 @@ class RoundDue:
 
 
 def round_dues_for(user: User, *, today: date) -> list[RoundDue]:
-    """The person's outstanding returns in open rounds, by round (one query)."""
+    """The person's outstanding returns in open rounds, and those their chair returned to
+    them (with the chair's latest comment), by round. Two queries."""
     entries = (
-        RoundAction.objects.outstanding()
+        RoundAction.objects.in_scope()
+        .filter(Q(return_update__isnull=True) | Q(review=Review.RETURNED))
         .filter(round__closed_at__isnull=True, action__in=Action.objects.owned_by(user))
         .select_related("round", "action")
+        .prefetch_related(_latest_sign_off())
         .order_by("round__deadline", "round_id", "action__sort_key")
     )
     dues: dict[int, RoundDue] = {}
     for entry in entries:
         due = dues.setdefault(entry.round_id, RoundDue(entry.round, [], today))
-        due.entries.append(entry)
+        (due.entries if entry.return_update_id is None else due.returned).append(entry)
     return list(dues.values())
+
+
+def _latest_sign_off():
+    """Each entry's sign-offs, newest first, as `decisions` (the first is the latest)."""
+    return Prefetch(
+        "sign_offs",
+        queryset=SignOff.objects.select_related("decided_by").order_by("-decided_at", "-pk"),
+        to_attr="decisions",
+    )
+
+
+def returns_for_sign_off(reporting_round: ReportingRound, *, body_ids: set[int] | None):
+    """The round's returns (in scope, received) for the given bodies (None: all), with what a
+    chair reads before deciding: the return and its author, the action's body and measures,
+    `previous_rag` (the status at the end of the quarter before) and the sign-offs so far
+    (`decisions`, newest first). Four queries, whatever the number of returns."""
+    before = end_of_day(reporting_round.quarter_obj.start - timedelta(days=1))
+    previous = StatusUpdate.objects.filter(
+        action=OuterRef("action_id"), created_at__lt=before
+    ).order_by("-created_at", "-pk")
+    entries = RoundAction.objects.filter(round=reporting_round, return_update__isnull=False)
+    if body_ids is not None:
+        entries = entries.filter(action__accountable_body_id__in=body_ids)
+    return (
+        entries.in_scope()
+        .select_related("action__accountable_body", "return_update__author")
+        .prefetch_related("action__measures", _latest_sign_off())
+        .annotate(previous_rag=Subquery(previous.values("rag")[:1]))
+        .order_by("action__accountable_body__name", "action__sort_key")
+    )

@@ -20,5 +20,11 @@ urlpatterns = [
     path("rounds/<int:pk>/", round_views.round_detail, name="round-detail"),
     path("rounds/<int:pk>/scope/", round_views.round_scope, name="round-scope"),
     path("rounds/<int:pk>/close/", round_views.round_close, name="round-close"),
+    path("rounds/<int:pk>/sign-off/", round_views.round_sign_off, name="round-sign-off"),
+    path(
+        "rounds/<int:pk>/sign-off/<int:entry_pk>/return/",
+        round_views.round_sign_off_return,
+        name="round-sign-off-return",
+    ),
     path("rounds/<int:pk>/export.csv", round_views.round_export, name="round-export"),
 ]

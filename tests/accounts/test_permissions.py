@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from actionplan.quarters import Quarter
 from actionplan.rounds import round_open
+from actionplan.services import status_update_create
 from reports import services
 from reports.pdf import RenderedPdf
 from tests.actionplan.test_pages import _app_url_names
@@ -34,7 +35,12 @@ def objects(target_action, business_support, monkeypatch):
     reporting_round = round_open(
         plan=target_action.plan, quarter=Quarter.parse("2015-Q3"), opened_by=business_support
     )
-    return SimpleNamespace(action=target_action, pack=pack, round=reporting_round)
+    status_update_create(
+        action=target_action, author=business_support, rag="green",
+        commentary="On track: the protocol is drafted.", expected_version=target_action.version,
+    )  # fmt: skip
+    entry = reporting_round.round_actions.get(action=target_action)
+    return SimpleNamespace(action=target_action, pack=pack, round=reporting_round, entry=entry)
 
 
 def _valid_update(o):
@@ -78,6 +84,17 @@ MATRIX = {
         _round,
         {"POST": _expect(MAY_RUN_ROUNDS, ok=302)},
         lambda o: {"reference": o.action.reference, "change": "remove", "reason": "Paused"},
+    ),
+    # Approving: chairs (of any body: the page lists only their own bodies' returns).
+    "actionplan:round-sign-off": (
+        _round,
+        {"GET": _expect(MAY_FOLLOW_ROUNDS), "POST": _expect({"chair", "other_chair"}, ok=302)},
+        lambda o: {"approve": f"{o.entry.pk}:{o.entry.return_update_id}"},
+    ),
+    "actionplan:round-sign-off-return": (
+        lambda o: {"pk": o.round.pk, "entry_pk": o.entry.pk},
+        {"POST": _expect({"chair"}, ok=302)},
+        lambda o: {"comment": "Add the date it was agreed.", "update": o.entry.return_update_id},
     ),
     "actionplan:round-close": (
         _round,

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from actionplan.models import Plan, Rag
 from actionplan.quarters import Quarter
-from actionplan.rounds import round_open
+from actionplan.rounds import round_open, sign_off_create
 from actionplan.services import status_update_create
 from reports.models import BoardPackRequest
 from tests.browser.conftest import ROOT, expect, password_reset_path
@@ -149,6 +149,20 @@ def submit_round_errors(page, ctx):
     page.get_by_role("button", name="Open the round").click()
 
 
+def return_to_owner_without_comment(page, ctx):
+    page.get_by_text("Return action 2.1.1 to its owner").click()
+    page.get_by_role("button", name="Return to owner action 2.1.1").click()
+
+
+def return_one(ctx):
+    open_round(ctx)
+    entry = ctx.round.round_actions.get(action=ctx.action)
+    sign_off_create(
+        entry=entry, decided_by=ctx.person("chair"), decision="returned",
+        seen_update_id=entry.return_update_id, comment="Say which schools are left.",
+    )  # fmt: skip
+
+
 def delete_plans(ctx):
     Plan.objects.all().delete()
 
@@ -267,6 +281,15 @@ SCREENS = [
            "still missing", arrange=open_round),
     Screen("my actions: returns due", "other_owner", url("actionplan:my-actions"),
            "Q3 2015/16 update", arrange=open_round),
+    Screen("sign off returns", "chair", round_url("actionplan:round-sign-off"),
+           "Sign off action 2.1.1", arrange=open_round),
+    Screen("sign off returns: no comment", "chair", round_url("actionplan:round-sign-off"),
+           "There is a problem", arrange=open_round, act=return_to_owner_without_comment),
+    Screen("sign off returns: read only", "business_support",
+           round_url("actionplan:round-sign-off"), "Each body's chair signs them off",
+           arrange=open_round),
+    Screen("my actions: returned by the chair", "owner", url("actionplan:my-actions"),
+           "returned by the chair", arrange=return_one),
     Screen("round page, 320px", "business_support", round_url("actionplan:round-detail"),
            "Still to reply", arrange=open_round, width=320),
     # 320 CSS pixels wide: a 1280-pixel screen at 400% zoom.
