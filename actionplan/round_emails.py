@@ -115,12 +115,20 @@ def _chair_emails(body_ids: set[int]) -> dict[int, set[str]]:
     return emails
 
 
-def plan_emails(reporting_round: ReportingRound, owed: dict[int, Owed], *, today: date) -> int:
+def plan_emails(reporting_round: ReportingRound, owed: dict[int, Owed], *, now: datetime) -> int:
     """Insert the rows of every e-mail now due; rows already there (planned by an earlier or a
     concurrent run) are left alone. Returns how many rows were asked for."""
+    # Due from `now` exactly: a default of "the moment the row is made" would fall after
+    # the sender's `now`, and the row would wait for the next run.
     rows = [
-        RoundEmail(round=reporting_round, person_id=person_id, step=step)
-        for step in steps_due(reporting_round, today=today)
+        RoundEmail(
+            round=reporting_round,
+            person_id=person_id,
+            step=step,
+            created_at=now,
+            next_attempt_at=now,
+        )  # fmt: skip
+        for step in steps_due(reporting_round, today=timezone.localdate(now))
         for person_id in owed
     ]
     RoundEmail.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
@@ -143,9 +151,8 @@ def send_due(reporting_round: ReportingRound, *, now: datetime | None = None) ->
     """Plan, claim and send every e-mail of the round now due. Returns how many were sent.
     Safe to run in several processes at once (see the module docstring)."""
     now = now or timezone.now()
-    today = timezone.localdate(now)
     owed = outstanding_by_person(reporting_round)
-    plan_emails(reporting_round, owed, today=today)
+    plan_emails(reporting_round, owed, now=now)
     due = RoundEmail.objects.filter(
         round=reporting_round, sent_at__isnull=True, next_attempt_at__lte=now
     ).order_by("pk")
