@@ -38,6 +38,10 @@ from actionplan.round_models import ReportingRound, RoundAction, RoundEmail, Sig
 
 logger = logging.getLogger(__name__)
 
+# Rows closed without sending (sent_at set, the reason in last_error; a sent row has none).
+SUPERSEDED = "Not sent: a later e-mail of the round replaced it."
+NOTHING_OWED = "Not sent: nothing was outstanding by then."
+
 # Back-off after a failed send: 1, 2, 4 ... minutes, at most an hour.
 BACKOFF_FIRST_SECONDS = 60
 BACKOFF_MAX_SECONDS = 3600
@@ -116,8 +120,19 @@ def _chair_emails(body_ids: set[int]) -> dict[int, set[str]]:
 
 
 def plan_emails(reporting_round: ReportingRound, owed: dict[int, Owed], *, now: datetime) -> int:
-    """Insert the rows of every e-mail now due; rows already there (planned by an earlier or a
-    concurrent run) are left alone. Returns how many rows were asked for."""
+    """Insert the rows of the e-mails now due; rows already there (planned by an earlier or a
+    concurrent run) are left alone. Returns how many rows were asked for.
+
+    Only the latest step due: a round opened after its deadline, or a sender that did not run
+    for a week, sends each person one chaser, not a request, a reminder and a chaser at once.
+    Earlier steps not yet sent are superseded (one already claimed is left to its sender)."""
+    due = steps_due(reporting_round, today=timezone.localdate(now))
+    if not due:
+        return 0
+    step, earlier = due[-1], due[:-1]
+    RoundEmail.objects.filter(
+        round=reporting_round, step__in=earlier, sent_at__isnull=True, claimed_at__isnull=True
+    ).update(sent_at=now, last_error=SUPERSEDED)
     # Due from `now` exactly: a default of "the moment the row is made" would fall after
     # the sender's `now`, and the row would wait for the next run.
     rows = [
@@ -128,7 +143,6 @@ def plan_emails(reporting_round: ReportingRound, owed: dict[int, Owed], *, now: 
             created_at=now,
             next_attempt_at=now,
         )  # fmt: skip
-        for step in steps_due(reporting_round, today=timezone.localdate(now))
         for person_id in owed
     ]
     RoundEmail.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
@@ -164,9 +178,7 @@ def send_due(reporting_round: ReportingRound, *, now: datetime | None = None) ->
         person_owes = owed.get(email.person_id)
         if person_owes is None:
             # They have replied since it was planned: nothing to ask; mark it done unsent.
-            RoundEmail.objects.filter(pk=email.pk).update(
-                sent_at=now, last_error="Not sent: nothing outstanding by then."
-            )
+            RoundEmail.objects.filter(pk=email.pk).update(sent_at=now, last_error=NOTHING_OWED)
             continue
         sent += _send_one(reporting_round, email, person_owes, connection=connection, now=now)
     sent += send_return_notices(reporting_round, now=now, connection=connection)

@@ -261,3 +261,14 @@ def test_deadline_helpers_skip_a_passed_reminder():
     assert steps_due(reporting_round, today=date(2016, 1, 12)) == ["invite", "reminder"]
     assert steps_due(reporting_round, today=date(2016, 1, 16)) == ["invite", "chaser"]
     assert steps_due(reporting_round, today=date(2016, 1, 22))[-1] == "second-chaser"
+
+
+@pytest.mark.django_db
+def test_a_round_opened_after_its_deadline_sends_each_person_one_email(
+    smtp_inbox, business_support
+):
+    reporting_round, _, _ = _world(business_support)
+    assert _run(reporting_round, "2016-02-01 09:00 +0000") == 2  # past the second chaser's day
+    assert [m["Subject"].split(":")[0] for m in smtp_inbox.messages] == [
+        "Second reminder, chair copied", "Second reminder, chair copied",
+    ]  # fmt: skip

@@ -291,9 +291,9 @@ def test_round_page_queries_do_not_grow_with_actions_or_people(
             assert client.get(reporting_round.get_absolute_url()).status_code == 200
         return len(queries)
 
-    # session, user, the round (+plan, opener), the user's groups; progress: overall, per body,
-    # per agency, people to reply, e-mails waiting, roles nobody holds, people without e-mail;
-    # the nav's "chairs a body?" check
+    # session, user, the round (+plan, opener), the user's groups; progress: in-scope actions
+    # (+body), their owner links (+agency), the roles' holders, the people, their last
+    # e-mails, e-mails waiting, roles nobody holds; the nav's "chairs a body?" check
     with django_assert_num_queries(12):
         client.get(large.get_absolute_url())
     assert count(small) == count(large)
