@@ -187,8 +187,9 @@ def send_due(reporting_round: ReportingRound, *, now: datetime | None = None) ->
 
 
 def _send_one(reporting_round, email: RoundEmail, owes: Owed, *, connection, now) -> int:
-    message = compose(reporting_round, email.step, owes)
     try:
+        # Composed inside the try: whatever fails, the claim is released with the reason.
+        message = compose(reporting_round, email.step, owes)
         message.connection = connection
         message.send()
     except Exception as error:  # noqa: BLE001 - any failure to hand over is retried
@@ -234,8 +235,9 @@ def compose(reporting_round: ReportingRound, step: str, owes: Owed) -> EmailMult
         "round": reporting_round,
         "items": items,
         "my_actions_url": site + reverse("actionplan:my-actions"),
-        "rag_definitions": [(Rag(rag).label, text) for rag, text in RAG_DEFINITIONS.items()],
-        "chair_copied": step == Step.SECOND_CHASER and bool(owes.chair_emails),
+        "rag_definitions": [(rag.label, RAG_DEFINITIONS[rag]) for rag in Rag],
+        "chair_copied": step == Step.SECOND_CHASER
+        and bool(owes.chair_emails - {owes.person.email}),
     }
     count = len(items)
     subject = SUBJECTS[step].format(
@@ -248,7 +250,7 @@ def compose(reporting_round: ReportingRound, step: str, owes: Owed) -> EmailMult
         subject=subject,
         body=render_to_string("actionplan/email/round.txt", context),
         to=[owes.person.email],
-        cc=sorted(owes.chair_emails) if step == Step.SECOND_CHASER else [],
+        cc=sorted(owes.chair_emails - {owes.person.email}) if step == Step.SECOND_CHASER else [],
     )
     message.attach_alternative(
         render_to_string("actionplan/email/round.html", context), "text/html"
