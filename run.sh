@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's two commands:
 #   ./run.sh serve   set everything up, load the WSCB plan and demo users, serve on :8000, with
-#                    the Board pack worker (manage.py db_worker) running beside the server
+#                    the background worker (manage.py db_worker: Board packs, round e-mails)
+#                    and a loop that runs manage.py run_rounds each minute beside the server
 #   ./run.sh test    set everything up and run the whole test suite (extra args go to pytest),
 #                    including the browser tests: it installs Chromium (apt) and axe-core (npm)
 # Set DATABASE_URL to use PostgreSQL instead of the default SQLite file under var/.
@@ -110,7 +111,12 @@ serve() {
   # Board packs are produced by this worker, not in the web request; it stops with the server.
   manage db_worker --no-reload --no-startup-delay &
   worker=$!
-  trap 'kill "$worker" 2>/dev/null; wait "$worker" 2>/dev/null' EXIT
+  say "Sending reporting rounds' e-mails every minute (manage.py run_rounds; printed below)"
+  # In production cron or a systemd timer runs run_rounds (docs/rounds.md); here a loop does,
+  # and the console e-mail backend prints each e-mail in this terminal.
+  ( while sleep 60; do manage run_rounds >/dev/null; done ) &
+  rounds=$!
+  trap 'kill "$worker" "$rounds" 2>/dev/null; wait "$worker" "$rounds" 2>/dev/null' EXIT
   say "Serving Actionplan on http://127.0.0.1:8000/ (Ctrl+C to stop)"
   "$VENV/bin/python" manage.py runserver 127.0.0.1:8000
 }

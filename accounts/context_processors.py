@@ -2,9 +2,12 @@
 
 from functools import partial
 
-from accounts.permissions import can_produce_reports
+from accounts.permissions import can_produce_reports, can_view_round_progress
 
 
 def permissions(request):
     # Callables: a template calls one only where it asks, so a page that never asks pays nothing.
-    return {"can_produce_reports": partial(can_produce_reports, request.user)}
+    return {
+        "can_produce_reports": partial(can_produce_reports, request.user),
+        "can_view_round_progress": partial(can_view_round_progress, request.user),
+    }

@@ -5,6 +5,9 @@
   accountable body, and Board business support.
 - Change the plan itself: business support, through the admin.
 - Produce and download Board packs: business support and Board members.
+- Run reporting rounds (open, change scope, close): business support; follow a round's
+  progress: business support and chairs. Sign off (approve or return) a round's returns: the
+  chairs of each action's accountable body; business support may read the sign-off page.
 
 Pure predicates about a user and, where asked, an object. They import no other app's models:
 each app fetches its own objects beside its views and asks these (actionplan/access.py,
@@ -75,3 +78,16 @@ def can_update_action(user, action) -> bool:
 
 def can_produce_reports(user) -> bool:
     return is_business_support(user) or is_board_member(user)
+
+
+def can_manage_rounds(user) -> bool:
+    return is_business_support(user)
+
+
+def can_view_round_progress(user) -> bool:
+    return is_business_support(user) or is_chair(user)
+
+
+def can_sign_off_body(user, body_id: int) -> bool:
+    """Approve or return the round returns of actions accountable to this body."""
+    return chairs_body(user, body_id)

@@ -6,8 +6,12 @@ Who may do what is decided by accounts.permissions; this module only fetches and
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from accounts.permissions import can_update_action
-from actionplan.models import Action
+from accounts.permissions import (
+    can_manage_rounds,
+    can_update_action,
+    can_view_round_progress,
+)
+from actionplan.models import Action, ReportingRound
 
 
 def get_action_for_update(request, pk: int) -> Action:
@@ -18,3 +22,12 @@ def get_action_for_update(request, pk: int) -> Action:
             "You cannot update this action: you do not own it or chair its body."
         )
     return action
+
+
+def get_round(request, pk: int, *, manage: bool = False):
+    """The reporting round, if it exists (else 404) and the user may follow its progress, or,
+    with `manage`, run it (else 403)."""
+    allowed = can_manage_rounds if manage else can_view_round_progress
+    if not allowed(request.user):
+        raise PermissionDenied("Reporting rounds are run by Board business support.")
+    return get_object_or_404(ReportingRound.objects.select_related("plan", "opened_by"), pk=pk)

@@ -550,3 +550,13 @@ class StatusUpdate(models.Model):
 
     def __str__(self):
         return f"{self.action.reference}: {self.get_rag_display()} ({self.created_at:%d %b %Y})"
+
+
+# Reporting rounds live in their own module; imported here so they are this app's models.
+from actionplan.round_models import (  # noqa: E402, F401
+    ReportingRound,
+    Review,
+    RoundAction,
+    RoundEmail,
+    SignOff,
+)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from actionplan.models import Action, StatusUpdate
 from actionplan.rag import Rag
+from actionplan.rounds import round_return_record
 
 # Red and Amber must say what is being done about it; a word or two is not enough.
 MIN_CONCERN_COMMENTARY = 50
@@ -88,6 +89,7 @@ def status_update_create(
             Action.objects.select_related("latest_update__author").get(pk=action.pk)
         ) from None
     Action.objects.filter(pk=action.pk).update(latest_update=update)
+    round_return_record(update=update)
     action.current_rag, action.version, action.latest_update = rag, new_version, update
     return update
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from actionplan import views
+from actionplan import round_views, views
 
 app_name = "actionplan"
 
@@ -15,4 +15,16 @@ urlpatterns = [
     path("plans/<slug:slug>/export.<str:fmt>", views.plan_export, name="plan-export"),
     path("actions/<int:pk>/", views.action_detail, name="action-detail"),
     path("actions/<int:pk>/update/", views.action_update, name="action-update"),
+    path("rounds/", round_views.round_list, name="round-list"),
+    path("rounds/new/", round_views.round_open, name="round-open"),
+    path("rounds/<int:pk>/", round_views.round_detail, name="round-detail"),
+    path("rounds/<int:pk>/scope/", round_views.round_scope, name="round-scope"),
+    path("rounds/<int:pk>/close/", round_views.round_close, name="round-close"),
+    path("rounds/<int:pk>/sign-off/", round_views.round_sign_off, name="round-sign-off"),
+    path(
+        "rounds/<int:pk>/sign-off/<int:entry_pk>/return/",
+        round_views.round_sign_off_return,
+        name="round-sign-off-return",
+    ),
+    path("rounds/<int:pk>/export.csv", round_views.round_export, name="round-export"),
 ]

@@ -24,6 +24,7 @@ from actionplan.forms import AsOfForm, StatusUpdateForm
 from actionplan.models import AccountableBody, Action, Plan, Priority
 from actionplan.quarters import Quarter
 from actionplan.rag import LEVELS
+from actionplan.rounds import round_dues_for
 from actionplan.services import StatusConflictError, status_update_create
 from actionplan.tables import ActionTable, CountedPaginator
 
@@ -85,7 +86,12 @@ def plan_detail(request, slug):
 def my_actions(request):
     actions = Action.objects.owned_by(request.user).for_status_list()
     actions = actions.order_by("due_date", "sort_key")
-    context = {"actions": actions, "today": timezone.localdate()}
+    today = timezone.localdate()
+    context = {
+        "actions": actions,
+        "today": today,
+        "round_dues": round_dues_for(request.user, today=today),
+    }
     return render(request, "actionplan/my_actions.html", context)
 
 

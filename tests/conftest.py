@@ -1,8 +1,13 @@
 """Shared fixtures: the WSCB plan and small make_* helpers."""
 
+import contextlib
 import json
 import os
+import socket
 from datetime import date
+from email import message_from_bytes
+from email import policy as email_policy
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -276,3 +281,53 @@ def persona(request):
         return None if name == "anonymous" else request.getfixturevalue(name)
 
     return get
+
+
+class SmtpInbox:
+    """A real SMTP server on this machine (aiosmtpd), keeping every message it accepts.
+    stop() and start() take it down and bring it back on the same port."""
+
+    def __init__(self):
+        self.messages: list[EmailMessage] = []
+        self.port = _free_port()
+        self.refuse_after: int | None = None  # accept this many, then answer 451 (try later)
+        self._controller = None
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        if self.refuse_after is not None and len(self.messages) >= self.refuse_after:
+            return "451 Requested action aborted: try again later"
+        message = message_from_bytes(envelope.content, policy=email_policy.default)
+        message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+        self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def start(self):
+        from aiosmtpd.controller import Controller
+
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self):
+        self._controller.stop()
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address in m["X-Envelope-To"].split(", ")]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_inbox(settings):
+    """Django's SMTP backend pointed at a real SMTP server started for the test."""
+    inbox = SmtpInbox()
+    inbox.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", inbox.port
+    settings.EMAIL_USE_TLS, settings.EMAIL_HOST_USER, settings.EMAIL_TIMEOUT = False, "", 5
+    yield inbox
+    with contextlib.suppress(AssertionError, RuntimeError):
+        inbox.stop()

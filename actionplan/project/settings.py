@@ -178,6 +178,8 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+# Seconds before a silent SMTP server counts as down (the round e-mail is then retried later).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "actionplan@localhost")
 
 LANGUAGE_CODE = "en-gb"
@@ -224,6 +226,19 @@ PACK_STALLED_AFTER = env_int("PACK_STALLED_AFTER", 600)
 # requests per person. A preview shows only the first PACK_PREVIEW_ACTIONS rows of each list.
 PACK_PENDING_PER_PERSON = env_int("PACK_PENDING_PER_PERSON", 3)
 PACK_PREVIEW_ACTIONS = env_int("PACK_PREVIEW_ACTIONS", 50)
+
+# Reporting rounds (docs/rounds.md): the default deadline for returns is this many working days
+# (England and Wales) after the quarter ends, and sign-off this many after the deadline.
+ROUND_DEADLINE_WORKING_DAYS = env_int("ROUND_DEADLINE_WORKING_DAYS", 10)
+ROUND_SIGN_OFF_WORKING_DAYS = env_int("ROUND_SIGN_OFF_WORKING_DAYS", 10)
+# Its e-mails: a reminder this many days before the deadline, a chaser the day after it and a
+# second chaser (chairs copied) this many days after the deadline. An e-mail claimed by a sender
+# that has not marked it sent after ROUND_EMAIL_CLAIM_SECONDS is taken to have crashed: retried.
+ROUND_REMINDER_DAYS_BEFORE = env_int("ROUND_REMINDER_DAYS_BEFORE", 3)
+ROUND_SECOND_CHASER_DAYS_AFTER = env_int("ROUND_SECOND_CHASER_DAYS_AFTER", 7)
+ROUND_EMAIL_CLAIM_SECONDS = env_int("ROUND_EMAIL_CLAIM_SECONDS", 600)
+# The address e-mails link to (no trailing slash needed).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=True)

@@ -14,6 +14,8 @@ from django.test import Client
 from django.urls import reverse
 
 from actionplan.quarters import Quarter
+from actionplan.rounds import round_open
+from actionplan.services import status_update_create
 from reports import services
 from reports.pdf import RenderedPdf
 from tests.conftest import PERSONAS, WSCB_SLUG, app_url_names
@@ -34,7 +36,15 @@ def objects(target_action, business_support, monkeypatch):
     pack = services.board_pack_create(
         plan=target_action.plan, quarter=Quarter.parse("2015-Q3"), produced_by=business_support
     )
-    return SimpleNamespace(action=target_action, pack=pack)
+    reporting_round = round_open(
+        plan=target_action.plan, quarter=Quarter.parse("2015-Q3"), opened_by=business_support
+    )
+    status_update_create(
+        action=target_action, author=business_support, rag="green",
+        commentary="On track: the protocol is drafted.", expected_version=target_action.version,
+    )  # fmt: skip
+    entry = reporting_round.round_actions.get(action=target_action)
+    return SimpleNamespace(action=target_action, pack=pack, round=reporting_round, entry=entry)
 
 
 def _valid_update(o):
@@ -87,7 +97,35 @@ def _plan(o, **more):
     return {"slug": WSCB_SLUG, **more}
 
 
+MAY_RUN_ROUNDS = {"business_support"}
+MAY_FOLLOW_ROUNDS = {"business_support", "chair", "other_chair"}
+
+
+def _round(o):
+    return {"pk": o.round.pk}
+
+
 MATRIX = [
+    Row("actionplan:round-list", "GET", _expect(MAY_FOLLOW_ROUNDS)),
+    Row("actionplan:round-open", "GET", _expect(MAY_RUN_ROUNDS)),
+    # Another quarter: the fixture's round holds 2015-Q3 open.
+    Row("actionplan:round-open", "POST", _expect(MAY_RUN_ROUNDS, ok=302),
+        data=lambda o: {"plan": WSCB_SLUG, "quarter": "2015-Q4"}),
+    Row("actionplan:round-detail", "GET", _expect(MAY_FOLLOW_ROUNDS), kwargs=_round),
+    Row("actionplan:round-export", "GET", _expect(MAY_FOLLOW_ROUNDS), kwargs=_round),
+    Row("actionplan:round-scope", "POST", _expect(MAY_RUN_ROUNDS, ok=302), kwargs=_round,
+        data=lambda o: {"reference": o.action.reference, "change": "remove", "reason": "Paused"}),
+    # Approving: chairs (of any body: the page lists only their own bodies' returns).
+    Row("actionplan:round-sign-off", "GET", _expect(MAY_FOLLOW_ROUNDS), kwargs=_round),
+    Row("actionplan:round-sign-off", "POST", _expect({"chair", "other_chair"}, ok=302),
+        kwargs=_round, data=lambda o: {"approve": f"{o.entry.pk}:{o.entry.return_update_id}"}),
+    Row("actionplan:round-sign-off-return", "POST", _expect({"chair"}, ok=302),
+        kwargs=lambda o: {"pk": o.round.pk, "entry_pk": o.entry.pk},
+        data=lambda o: {"comment": "Add the date it was agreed.",
+                        "update": o.entry.return_update_id}),
+    Row("actionplan:round-close", "GET", _expect(MAY_RUN_ROUNDS), kwargs=_round),
+    Row("actionplan:round-close", "POST", _expect(MAY_RUN_ROUNDS, ok=302), kwargs=_round,
+        data=lambda o: {}),
     Row("reports:pack-list", "GET", _expect(MAY_REPORT)),
     Row("reports:pack-new", "GET", _expect(MAY_REPORT)),
     # The preview button: the matrix checks who may, not how long a PDF takes.
@@ -218,3 +256,25 @@ def test_inactive_user_cannot_update(client, owner, target_action):
     data = _valid_update(SimpleNamespace(action=target_action))
     assert client.post(url, data).status_code == 302  # signed out
     assert target_action.updates.count() == 0
+
+
+@pytest.mark.parametrize("name", ["actionplan:round-detail", "actionplan:round-close"])
+def test_unknown_round_is_404_for_support(client, business_support, name):
+    client.force_login(business_support)
+    assert client.get(reverse(name, kwargs={"pk": 10**9})).status_code == 404
+
+
+@pytest.mark.parametrize("who", sorted(ALL - {"business_support"}))
+def test_forged_round_posts_change_nothing(client, persona, objects, who):
+    client.force_login(persona(who))
+    for name, data in [
+        ("actionplan:round-close", {}),
+        (
+            "actionplan:round-scope",
+            {"reference": objects.action.reference, "change": "remove", "reason": "x"},
+        ),
+    ]:
+        assert client.post(reverse(name, kwargs={"pk": objects.round.pk}), data).status_code == 403
+    objects.round.refresh_from_db()
+    assert objects.round.is_open
+    assert objects.round.round_actions.in_scope().filter(action=objects.action).exists()

@@ -32,3 +32,25 @@ def test_seed_demo_refuses_without_debug(wscb_plan, settings):
     with pytest.raises(CommandError, match="DEBUG"):
         call_command("seed_demo")
     assert not User.objects.filter(username="support").exists()
+
+
+def test_seed_demo_adds_a_closed_and_an_open_round(wscb_plan, settings):
+    from datetime import date
+
+    from actionplan.models import ReportingRound, Review, SignOff
+
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())  # idempotent
+    q2, q3 = ReportingRound.objects.order_by("quarter")
+    assert (q2.quarter, q2.is_open, q3.quarter, q3.is_open) == ("2015-Q2", False, "2015-Q3", True)
+    q2_counts = q2.round_actions.in_scope().counts()
+    assert q2_counts["total"] > 20 and q2_counts["received"] == q2_counts["total"]
+    assert q2_counts["approved"] == q2_counts["received"]
+    late = SignOff.objects.filter(entry__round=q2, decided_at__date__gt=q2.sign_off_date)
+    assert 0 < late.count() < q2_counts["approved"]
+    q3_counts = q3.round_actions.in_scope().counts()
+    assert 0 < q3_counts["received"] < q3_counts["total"]
+    assert q3.round_actions.filter(review=Review.RETURNED).count() == 1
+    assert q3.round_actions.filter(review=Review.APPROVED).count() == 2
+    assert q3.deadline == date(2016, 1, 15)

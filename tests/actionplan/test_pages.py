@@ -10,7 +10,14 @@ def _sample_kwargs(name, pattern, plan):
     action = plan.actions.get(reference="1.1.1")
     # pk names the URL's own object: a body for the body pages, else an action.
     pk = action.accountable_body_id if name.startswith("actionplan:body-") else action.pk
-    values = {"slug": plan.slug, "pk": pk, "fmt": "csv", "uidb64": "MQ", "token": "x-y"}
+    values = {
+        "slug": plan.slug,
+        "pk": pk,
+        "fmt": "csv",
+        "uidb64": "MQ",
+        "token": "x-y",
+        "entry_pk": pk,
+    }
     return {key: values[key] for key in pattern.pattern.regex.groupindex}
 
 

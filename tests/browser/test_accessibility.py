@@ -19,6 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from actionplan.models import Plan, Rag
+from actionplan.quarters import Quarter
+from actionplan.rounds import round_open, sign_off_create
 from actionplan.services import status_update_create
 from reports.models import BoardPackRequest
 from tests.browser.conftest import ROOT, expect, password_reset_path
@@ -129,6 +131,38 @@ def body_url(query=""):
     )
 
 
+def open_round(ctx):
+    """The Q3 2015/16 round on the WSCB plan, with one return (add_history's)."""
+    ctx.round = round_open(
+        plan=ctx.action.plan, quarter=Quarter.parse("2015-Q3"),
+        opened_by=ctx.person("business_support"),
+    )  # fmt: skip
+    add_history(ctx)
+
+
+def round_url(name):
+    return lambda ctx: reverse(name, kwargs={"pk": ctx.round.pk})
+
+
+def submit_round_errors(page, ctx):
+    page.get_by_label("Deadline for returns (optional)").fill("2000-01-01")
+    page.get_by_role("button", name="Open the round").click()
+
+
+def return_to_owner_without_comment(page, ctx):
+    page.get_by_text("Return action 2.1.1 to its owner").click()
+    page.get_by_role("button", name="Return to owner action 2.1.1").click()
+
+
+def return_one(ctx):
+    open_round(ctx)
+    entry = ctx.round.round_actions.get(action=ctx.action)
+    sign_off_create(
+        entry=entry, decided_by=ctx.person("chair"), decision="returned",
+        seen_update_id=entry.return_update_id, comment="Say which schools are left.",
+    )  # fmt: skip
+
+
 def delete_plans(ctx):
     Plan.objects.all().delete()
 
@@ -228,6 +262,36 @@ SCREENS = [
            "Board progress pack", arrange=add_history),
     Screen("board packs: no access (403)", "owner", url("reports:pack-list"),
            "You do not have access"),
+    # Reporting rounds.
+    Screen("reporting rounds", "business_support", url("actionplan:round-list"), "Q3 2015/16",
+           arrange=open_round),
+    Screen("reporting rounds: none yet", "chair", url("actionplan:round-list"),
+           "No reporting round has been opened yet"),
+    Screen("open a round", "business_support", url("actionplan:round-open"),
+           "Open a reporting round"),
+    Screen("open a round: errors", "business_support", url("actionplan:round-open"),
+           "There is a problem", act=submit_round_errors),
+    Screen("round page", "business_support", round_url("actionplan:round-detail"),
+           "Still to reply", arrange=open_round),
+    Screen("round page", "chair", round_url("actionplan:round-detail"), "Still to reply",
+           arrange=open_round),
+    Screen("round page: scope errors", "business_support", round_url("actionplan:round-detail"),
+           "There is a problem", arrange=open_round, act=fill_and_submit("Change the scope")),
+    Screen("close a round", "business_support", round_url("actionplan:round-close"),
+           "still missing", arrange=open_round),
+    Screen("my actions: returns due", "other_owner", url("actionplan:my-actions"),
+           "Q3 2015/16 update", arrange=open_round),
+    Screen("sign off returns", "chair", round_url("actionplan:round-sign-off"),
+           "Sign off action 2.1.1", arrange=open_round),
+    Screen("sign off returns: no comment", "chair", round_url("actionplan:round-sign-off"),
+           "There is a problem", arrange=open_round, act=return_to_owner_without_comment),
+    Screen("sign off returns: read only", "business_support",
+           round_url("actionplan:round-sign-off"), "Each body's chair signs them off",
+           arrange=open_round),
+    Screen("my actions: returned by the chair", "owner", url("actionplan:my-actions"),
+           "returned by the chair", arrange=return_one),
+    Screen("round page, 320px", "business_support", round_url("actionplan:round-detail"),
+           "Still to reply", arrange=open_round, width=320),
     # 320 CSS pixels wide: a 1280-pixel screen at 400% zoom.
     Screen("body dashboard, 320px", "chair", body_url(), "Headline figures", width=320),
     Screen("board overview, 320px", "board_member", url("actionplan:overview"), "at a glance",

@@ -174,7 +174,8 @@ def test_building_the_pack_html_takes_a_fixed_number_of_queries(django_assert_nu
     producer = make_user()
     # 1 priorities, 2 objectives, 3 actions (+objective, priority, body, latest update and
     # author; status and Red-run subqueries), 4 owner links (+role, agency), 5 measures,
-    # 6 statuses at the end of the previous quarter, 7 whether any status is demo data
-    with django_assert_num_queries(7):
+    # 6 statuses at the end of the previous quarter, 7 the quarter's and the previous
+    # quarter's reporting-round returns, 8 whether any status is demo data
+    with django_assert_num_queries(8):
         html = board_pack_html(plan=plan, quarter=Q3, produced_by=producer, produced_at=at(AFTER))
     assert html.count('class="action"') == 30

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts.models import User
 from actionplan.demo_history import seed_demo_history
 from actionplan.demo_people import DEMO_PASSWORD, seed_demo_people
+from actionplan.demo_rounds import seed_demo_rounds
 from actionplan.models import Plan
 
 
@@ -31,6 +32,9 @@ class Command(BaseCommand):
         created = seed_demo_history(plan, people=people_with_roles, fallback=support)
         if created:
             self.stdout.write(f"Added {created} demo status updates (marked as demo data).")
+        chairs = [person for person in people_with_roles if person.chaired_bodies.all()]
+        if seed_demo_rounds(plan, support=support, chairs=chairs):
+            self.stdout.write("Added a closed Q2 2015/16 reporting round and an open Q3 one.")
         self.stdout.write(f"Demo people (password for all: {DEMO_PASSWORD}):")
         for person in people:
             self.stdout.write(

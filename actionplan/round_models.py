@@ -1,0 +1,252 @@
+"""Reporting rounds: business support ask every owner for a quarter's update by a deadline.
+
+A round holds one RoundAction per action in scope: the per-quarter snapshot of the design note
+(docs/rounds.md), with the status update that answered it (the owner's "return"). Imported by
+actionplan.models, so these are the actionplan app's models.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from actionplan.models import Action, Plan, StatusUpdate
+from actionplan.quarters import Quarter
+
+ONE_OPEN_ROUND_MESSAGE = "There is already an open reporting round for this plan and quarter."
+
+
+class ReportingRoundQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(closed_at__isnull=True)
+
+
+class ReportingRound(models.Model):
+    plan = models.ForeignKey(Plan, models.PROTECT, related_name="rounds", verbose_name="plan")
+    quarter = models.CharField(
+        "quarter", max_length=7, help_text="The financial-year quarter, e.g. 2015-Q3."
+    )
+    deadline = models.DateField("deadline for returns")
+    sign_off_date = models.DateField("sign-off by")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="opened by"
+    )
+    opened_at = models.DateTimeField("opened at", default=timezone.now)
+    closed_at = models.DateTimeField("closed at", null=True, blank=True)
+
+    objects = ReportingRoundQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-quarter", "plan__title"]
+        verbose_name = "reporting round"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "quarter"],
+                condition=Q(closed_at__isnull=True),
+                name="actionplan_round_one_open_per_plan_quarter",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.quarter_name} round: {self.plan.title}"
+
+    def get_absolute_url(self):
+        return reverse("actionplan:round-detail", kwargs={"pk": self.pk})
+
+    def clean(self):
+        if self.deadline and self.sign_off_date and self.sign_off_date < self.deadline:
+            raise ValidationError(
+                {"sign_off_date": "The sign-off date must be on or after the deadline."}
+            )
+        if self.closed_at is None and self.plan_id and self.quarter:
+            clash = ReportingRound.objects.open().filter(plan_id=self.plan_id, quarter=self.quarter)
+            if clash.exclude(pk=self.pk).exists():
+                raise ValidationError(ONE_OPEN_ROUND_MESSAGE)
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    @property
+    def quarter_obj(self) -> Quarter:
+        return Quarter.parse(self.quarter)
+
+    @property
+    def quarter_name(self) -> str:
+        """e.g. "Q3 2015/16"."""
+        quarter = self.quarter_obj
+        return f"Q{quarter.number} {quarter.financial_year}"
+
+
+class Review(models.TextChoices):
+    """Where a return stands with the chair of the action's accountable body."""
+
+    AWAITING = "awaiting", "Awaiting sign-off"
+    APPROVED = "approved", "Signed off"
+    RETURNED = "returned", "Returned to owner"
+
+
+class RoundActionQuerySet(models.QuerySet):
+    def in_scope(self):
+        return self.filter(removed_at__isnull=True)
+
+    def outstanding(self):
+        """In scope with no return yet."""
+        return self.in_scope().filter(return_update__isnull=True)
+
+    def counts(self) -> dict:
+        """Returns received, outstanding, late, signed off, returned and the total, in one
+        query (the round page's headline and each body's or agency's row)."""
+        return self.aggregate(**ROUND_COUNTS)
+
+
+# The round page's figures, each a filtered count over the in-scope rows. Distinct: an action
+# counted per agency joins its owner links, one row per owner role.
+ROUND_COUNTS = {
+    "total": Count("pk", distinct=True),
+    "received": Count("pk", filter=Q(return_update__isnull=False), distinct=True),
+    "late": Count("pk", filter=Q(is_late=True), distinct=True),
+    "approved": Count("pk", filter=Q(review=Review.APPROVED), distinct=True),
+    "returned": Count("pk", filter=Q(review=Review.RETURNED), distinct=True),
+}
+
+
+class RoundAction(models.Model):
+    """One action in a round's scope, and its return. Removing an action from scope keeps
+    the row (with when and why), so the round's record stays whole."""
+
+    round = models.ForeignKey(
+        ReportingRound, models.CASCADE, related_name="round_actions", verbose_name="round"
+    )
+    action = models.ForeignKey(
+        Action, models.PROTECT, related_name="round_entries", verbose_name="action"
+    )
+    added_reason = models.TextField(
+        "why it was added", blank=True, help_text="Blank when it was in the default scope."
+    )
+    removed_at = models.DateTimeField("removed from scope at", null=True, blank=True)
+    removed_reason = models.TextField("why it was removed", blank=True)
+    # The owner's latest update for this round: set by status_update_create, in its transaction.
+    return_update = models.ForeignKey(
+        StatusUpdate,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="return",
+    )
+    is_late = models.BooleanField("late", default=False)
+    review = models.CharField(
+        "sign-off", max_length=10, choices=Review.choices, default=Review.AWAITING
+    )
+
+    objects = RoundActionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["round", "action__sort_key"]
+        verbose_name = "action in a round"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "action"], name="actionplan_roundaction_unique_action_per_round"
+            ),
+        ]
+        indexes = [
+            # status_update_create: the latest round an action is in.
+            models.Index(fields=["action", "round"], name="actionplan_roundaction_action"),
+        ]
+
+    def __str__(self):
+        return f"{self.action.reference} in {self.round}"
+
+    @property
+    def in_scope(self) -> bool:
+        return self.removed_at is None
+
+    @property
+    def is_received(self) -> bool:
+        return self.return_update_id is not None
+
+
+class Step(models.TextChoices):
+    """The e-mails a round sends each person, in order; each at most once."""
+
+    INVITE = "invite", "Request for updates"
+    REMINDER = "reminder", "Reminder"
+    CHASER = "chaser", "Chaser"
+    SECOND_CHASER = "second-chaser", "Second chaser (chair copied)"
+
+
+class RoundEmail(models.Model):
+    """One e-mail of a round to one person, at most once per step. Planned (row inserted under
+    the unique constraint), claimed by a conditional UPDATE, sent, then marked sent: see
+    actionplan.round_emails for why that sends each e-mail once."""
+
+    round = models.ForeignKey(
+        ReportingRound, models.CASCADE, related_name="emails", verbose_name="round"
+    )
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="round_emails", verbose_name="person"
+    )
+    step = models.CharField("e-mail", max_length=20, choices=Step.choices)
+    created_at = models.DateTimeField("planned at", default=timezone.now)
+    claimed_at = models.DateTimeField("being sent since", null=True, blank=True)
+    sent_at = models.DateTimeField("sent at", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("attempts", default=0)
+    next_attempt_at = models.DateTimeField("next attempt at", default=timezone.now)
+    last_error = models.TextField("last error", blank=True)
+
+    class Meta:
+        ordering = ["round", "person", "step"]
+        verbose_name = "round e-mail"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "person", "step"], name="actionplan_roundemail_once_per_step"
+            ),
+        ]
+        indexes = [
+            # The sender's "unsent and due" scan of a round (round_emails.send_due).
+            models.Index(fields=["round", "sent_at"], name="actionplan_roundemail_unsent"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_step_display()} to {self.person} ({self.round})"
+
+
+class SignOff(models.Model):
+    """A chair's decision on one return: approved, or returned to the owner with a comment.
+    Append-only: a new decision is a new row; RoundAction.review holds the latest. The notice
+    fields are delivery bookkeeping for the e-mail a return sends (round_emails)."""
+
+    class Decision(models.TextChoices):
+        APPROVED = "approved", "Signed off"
+        RETURNED = "returned", "Returned to owner"
+
+    entry = models.ForeignKey(
+        RoundAction, models.CASCADE, related_name="sign_offs", verbose_name="action in round"
+    )
+    update = models.ForeignKey(
+        StatusUpdate, models.PROTECT, related_name="+", verbose_name="return decided on"
+    )
+    decision = models.CharField("decision", max_length=10, choices=Decision.choices)
+    comment = models.TextField("comment", blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="decided by"
+    )
+    decided_at = models.DateTimeField("decided at", default=timezone.now)
+    notice_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    notice_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["entry", "-decided_at", "-pk"]
+        verbose_name = "sign-off"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(decision="returned") | ~Q(comment=""),
+                name="actionplan_signoff_returned_has_comment",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_decision_display()}: {self.entry}"
