@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
 
 
 class AccountsConfig(AppConfig):
@@ -7,3 +8,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from accounts import security_log  # noqa: F401 - connects the security-event receivers
+        from accounts.middleware import start_session_clock
+
+        user_logged_in.connect(start_session_clock, dispatch_uid="accounts.start_session_clock")

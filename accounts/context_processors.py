@@ -1,7 +1,12 @@
-"""Permission predicates for every template, so that templates ask them, never re-implement them."""
+"""Permission predicates for every template, so that templates ask them, never re-implement them;
+and the session's time left, for the time-out warning."""
 
 from functools import partial
 
+from django.conf import settings
+from django.utils.crypto import salted_hmac
+
+from accounts.middleware import describe_duration, session_time_left
 from accounts.permissions import can_produce_reports, can_view_round_progress
 
 
@@ -10,4 +15,21 @@ def permissions(request):
     return {
         "can_produce_reports": partial(can_produce_reports, request.user),
         "can_view_round_progress": partial(can_view_round_progress, request.user),
+    }
+
+
+def session_timeout(request):
+    """The figures the time-out warning (accounts/static/accounts/session-timeout.js) counts
+    down from, for signed-in pages. No query: the session is read already by the time a page
+    renders."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "session_time_left": session_time_left(request),
+        "session_lifetime": describe_duration(settings.SESSION_COOKIE_AGE),
+        # Names the session without revealing its key: tabs share deadlines only within it.
+        "session_tag": salted_hmac(
+            "accounts.session-tag", request.session.session_key or ""
+        ).hexdigest()[:16],
     }

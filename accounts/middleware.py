@@ -6,30 +6,107 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 
 _LAST_SEEN = "last_seen"
+_SIGNED_IN_AT = "signed_in_at"
+# Reading pages writes the activity time at most once a minute (or a tenth of the idle time-out,
+# if that is shorter), so that reading a page does not save the session each time.
+_WRITE_EVERY = 60
+
+
+def idle_sign_out_keeps(handler):
+    """Mark a view whose POSTs carry text worth keeping if the session has run out.
+
+    `handler(request, **view_kwargs)` runs as the signed-in person, after the CSRF check and
+    just before they are signed out; it returns a sentence for the sign-in page (or "").
+    """
+
+    def decorate(view):
+        view.on_idle_sign_out = handler
+        return view
+
+    return decorate
+
+
+def session_time_left(request, now: int | None = None) -> dict[str, int]:
+    """Seconds until the idle time-out and until the absolute lifetime end, and how long
+    before the first the page warns (the time-out warning's figures)."""
+    now = int(time.time()) if now is None else now
+    session = request.session
+    idle = settings.SESSION_IDLE_TIMEOUT - (now - session.get(_LAST_SEEN, now))
+    absolute = settings.SESSION_COOKIE_AGE - (now - session.get(_SIGNED_IN_AT, now))
+    return {
+        "idle": max(idle, 0),
+        "absolute": max(absolute, 0),
+        "warn_before": settings.SESSION_IDLE_WARNING,
+    }
+
+
+def start_session_clock(sender, request, user, **kwargs):
+    """On signing in (user_logged_in): the absolute lifetime and the idle time count from now."""
+    if request is not None and hasattr(request, "session"):
+        now = int(time.time())
+        request.session[_SIGNED_IN_AT] = now
+        request.session[_LAST_SEEN] = now
+
+
+def record_activity(request, *, now: int | None = None, force: bool = False) -> None:
+    now = int(time.time()) if now is None else now
+    session = request.session
+    session.setdefault(_SIGNED_IN_AT, now)
+    every = min(_WRITE_EVERY, settings.SESSION_IDLE_TIMEOUT // 10)
+    if force or _LAST_SEEN not in session or now - session[_LAST_SEEN] >= every:
+        session[_LAST_SEEN] = now
+
+
+def describe_duration(seconds: int) -> str:
+    """28800 -> "8 hours"; 1800 -> "30 minutes"."""
+    hours, minutes = divmod(round(seconds / 60), 60)
+    if hours and not minutes:
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{hours * 60 + minutes} minutes"
+
+
+def _ended_because(session, now: int) -> str:
+    """Why the session has ended ("" while it has not)."""
+    if now - session.get(_SIGNED_IN_AT, now) > settings.SESSION_COOKIE_AGE:
+        return (
+            f"You were signed out because you had been signed in for "
+            f"{describe_duration(settings.SESSION_COOKIE_AGE)}, the longest a session lasts."
+        )
+    if now - session.get(_LAST_SEEN, now) > settings.SESSION_IDLE_TIMEOUT:
+        return "You were signed out after a period of inactivity."
+    return ""
 
 
 class IdleTimeoutMiddleware:
-    """Sign a person out after SESSION_IDLE_TIMEOUT seconds without a request.
+    """Sign a person out after SESSION_IDLE_TIMEOUT seconds without a request, and
+    SESSION_COOKIE_AGE seconds after they signed in whatever their activity (Django's own
+    expiry moves on each time the session is saved, so it is no absolute limit by itself).
 
-    The absolute lifetime is Django's own SESSION_COOKIE_AGE (sessions are not refreshed on
-    every request), so a session ends after 8 hours whatever the activity.
+    Checked in process_view, after the CSRF check: a POST that arrives after the time-out has
+    passed that check, so the view's idle_sign_out_keeps handler may keep its text.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.user.is_authenticated:
-            now = int(time.time())
-            last_seen = request.session.get(_LAST_SEEN, now)
-            if now - last_seen > settings.SESSION_IDLE_TIMEOUT:
-                logout(request)
-                messages.info(request, "You were signed out after a period of inactivity.")
-                return redirect_to_login(request.get_full_path())
-            # Write at most once a minute, so reading pages does not save the session each time.
-            if now - last_seen >= 60 or _LAST_SEEN not in request.session:
-                request.session[_LAST_SEEN] = now
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not request.user.is_authenticated:
+            return None
+        now = int(time.time())
+        reason = _ended_because(request.session, now)
+        if not reason:
+            record_activity(request, now=now)
+            return None
+        kept = ""
+        handler = getattr(view_func, "on_idle_sign_out", None)
+        if handler and request.method == "POST":
+            kept = handler(request, **view_kwargs)
+        logout(request)
+        messages.info(request, f"{reason} {kept}".strip())
+        return redirect_to_login(request.get_full_path())
 
 
 class NoStoreMiddleware:

@@ -5,6 +5,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
 from accounts.validators import RefuseControlCharactersMixin
+from actionplan.models import COMMENTARY_MAX_LENGTH
 from actionplan.quarters import Quarter
 from actionplan.rag import Rag, level, tag_html
 from actionplan.services import MIN_CONCERN_COMMENTARY, commentary_errors
@@ -81,7 +82,7 @@ class StatusUpdateForm(RefuseControlCharactersMixin, forms.Form):
         error_messages={
             "required": "Enter a commentary: say what has happened since the last update."
         },
-        max_length=5000,
+        max_length=COMMENTARY_MAX_LENGTH,
         strip=True,
     )
     evidence_url = forms.URLField(
@@ -100,6 +101,24 @@ class StatusUpdateForm(RefuseControlCharactersMixin, forms.Form):
             for error in commentary_errors(rag=data["rag"], commentary=data["commentary"]):
                 self.add_error("commentary", error)
         return data
+
+
+class StatusUpdateDraftForm(RefuseControlCharactersMixin, forms.Form):
+    """The update form as the person is typing it: nothing is required and only size and
+    control characters are checked; StatusUpdateForm checks the rest when they save."""
+
+    rag = forms.ChoiceField(choices=[("", "None"), *Rag.choices], required=False)
+    commentary = forms.CharField(
+        required=False,
+        strip=False,
+        max_length=COMMENTARY_MAX_LENGTH,
+    )
+    evidence_url = forms.CharField(required=False, strip=False, max_length=500)
+    version = forms.IntegerField(min_value=0, max_value=2**31 - 1)
+
+    def error_text(self) -> str:
+        """The errors as one sentence for the form's draft status line."""
+        return " ".join(str(error) for errors in self.errors.values() for error in errors)
 
 
 class AsOfForm(forms.Form):

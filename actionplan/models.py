@@ -503,6 +503,10 @@ class Milestone(models.Model):
     natural_key.dependencies = ["actionplan.action"]
 
 
+# The longest commentary a status update (and its draft) may hold.
+COMMENTARY_MAX_LENGTH = 5000
+
+
 class StatusUpdateQuerySet(models.QuerySet):
     def for_history(self):
         """Newest first, with each author joined."""
@@ -550,6 +554,35 @@ class StatusUpdate(models.Model):
 
     def __str__(self):
         return f"{self.action.reference}: {self.get_rag_display()} ({self.created_at:%d %b %Y})"
+
+
+class StatusUpdateDraft(models.Model):
+    """What a person has typed into an action's update form and not saved yet: one per person
+    and action, replaced as they type, deleted when they save their update or discard it.
+    Nothing is checked but size and control characters: it is work in progress."""
+
+    action = models.ForeignKey(Action, models.CASCADE, related_name="drafts")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="status_update_drafts"
+    )
+    rag = models.CharField("RAG status", max_length=10, choices=Rag.choices, blank=True)
+    commentary = models.TextField("commentary", max_length=COMMENTARY_MAX_LENGTH, blank=True)
+    evidence_url = models.CharField("evidence link", max_length=500, blank=True)
+    # Restoring the draft restores this too, so that saving it finds any update made since.
+    version = models.PositiveIntegerField("action version written against")
+    saved_at = models.DateTimeField("saved at", default=timezone.now)
+
+    class Meta:
+        verbose_name = "status update draft"
+        constraints = [
+            # Also the index of the one lookup: a person's draft on an action.
+            models.UniqueConstraint(
+                fields=["author", "action"], name="actionplan_draft_unique_per_author_action"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Draft on {self.action.reference} by {self.author} ({self.saved_at:%d %b %Y %H:%M})"
 
 
 # Reporting rounds live in their own module; imported here so they are this app's models.

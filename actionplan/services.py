@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from actionplan.models import Action, StatusUpdate
+from actionplan.models import Action, StatusUpdate, StatusUpdateDraft
 from actionplan.rag import Rag
 from actionplan.rounds import round_return_record
 
@@ -51,7 +51,8 @@ def status_update_create(
     is_demo: bool = False,
     created_at=None,
 ) -> StatusUpdate:
-    """Append a status update and make it the action's current status, atomically.
+    """Append a status update and make it the action's current status, atomically; the
+    author's draft on the action has served its purpose and goes in the same transaction.
 
     `expected_version` is the action version the author saw. If anyone saved in between, raise
     StatusConflictError and save nothing: a second editor never silently overwrites the first.
@@ -90,6 +91,7 @@ def status_update_create(
         ) from None
     Action.objects.filter(pk=action.pk).update(latest_update=update)
     round_return_record(update=update)
+    StatusUpdateDraft.objects.filter(action=action, author=author).delete()
     action.current_rag, action.version, action.latest_update = rag, new_version, update
     return update
 
@@ -114,3 +116,28 @@ def plan_load(*, path: Path) -> int:
     call_command("loaddata", str(path), verbosity=0)
     Action.objects.bulk_update(kept, _STATUS_FIELDS, batch_size=500)
     return len(kept)
+
+
+@transaction.atomic
+def status_update_draft_save(
+    *, action: Action, author, rag: str, commentary: str, evidence_url: str, version: int
+) -> StatusUpdateDraft:
+    """Keep what `author` has typed into `action`'s update form, replacing their last draft."""
+    draft, _ = StatusUpdateDraft.objects.update_or_create(
+        action=action,
+        author=author,
+        defaults={
+            "rag": rag,
+            "commentary": commentary,
+            "evidence_url": evidence_url,
+            "version": version,
+            "saved_at": timezone.now(),
+        },
+    )
+    return draft
+
+
+def status_update_draft_discard(*, action: Action, author) -> bool:
+    """Delete `author`'s draft on `action`; False if there was none."""
+    deleted, _ = StatusUpdateDraft.objects.filter(action=action, author=author).delete()
+    return bool(deleted)

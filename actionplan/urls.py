@@ -15,6 +15,12 @@ urlpatterns = [
     path("plans/<slug:slug>/export.<str:fmt>", views.plan_export, name="plan-export"),
     path("actions/<int:pk>/", views.action_detail, name="action-detail"),
     path("actions/<int:pk>/update/", views.action_update, name="action-update"),
+    path("actions/<int:pk>/draft/", views.action_draft_save, name="action-draft"),
+    path(
+        "actions/<int:pk>/draft/discard/",
+        views.action_draft_discard,
+        name="action-draft-discard",
+    ),
     path("rounds/", round_views.round_list, name="round-list"),
     path("rounds/new/", round_views.round_open, name="round-open"),
     path("rounds/<int:pk>/", round_views.round_detail, name="round-detail"),

@@ -7,30 +7,41 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import slugify
+from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
+from accounts.middleware import idle_sign_out_keeps, session_time_left
 from accounts.permissions import can_update_action, chaired_body_ids, held_role_ids
 from accounts.security_log import log_user_event
 from actionplan import dashboards, exports
 from actionplan.access import get_action_for_update
 from actionplan.filters import ActionFilter
-from actionplan.forms import AsOfForm, StatusUpdateForm
-from actionplan.models import AccountableBody, Action, Plan, Priority
+from actionplan.forms import AsOfForm, StatusUpdateDraftForm, StatusUpdateForm
+from actionplan.models import AccountableBody, Action, Plan, Priority, StatusUpdateDraft
 from actionplan.quarters import Quarter
 from actionplan.rag import LEVELS
 from actionplan.rounds import round_dues_for
-from actionplan.services import StatusConflictError, status_update_create
+from actionplan.services import (
+    StatusConflictError,
+    status_update_create,
+    status_update_draft_discard,
+    status_update_draft_save,
+)
 from actionplan.tables import ActionTable, CountedPaginator
 
 # Query-string keys that are not filters: the date, and the table's sort order and page.
 NOT_FILTERS = {"as_of", "quarter", "sort", "page"}
 DASHBOARD_EXPORTS = {"csv", "xlsx"}
+# What restoring a draft puts back into the update form: the version too, so that saving it
+# finds any update made since the draft was written.
+DRAFT_FIELDS = ["rag", "commentary", "evidence_url", "version"]
 # The overview pages its overdue actions: a large partnership can have thousands.
 OVERDUE_PAGE_SIZE = 50
 
@@ -112,10 +123,25 @@ def action_detail(request, pk):
     return render(request, "actionplan/action_detail.html", context)
 
 
+def _keep_posted_text_as_draft(request, pk) -> str:
+    """The idle time-out's hook for the update form (accounts.middleware): a Save pressed
+    after the session ran out keeps its text as the person's draft, offered back to them on
+    the form once they have signed in again."""
+    action = Action.objects.for_list().filter(pk=pk).first()
+    if action is None or not can_update_action(request.user, action):
+        return ""
+    form = StatusUpdateDraftForm(request.POST)
+    if not form.is_valid() or not (form.cleaned_data["commentary"].strip()):
+        return ""
+    status_update_draft_save(action=action, author=request.user, **form.cleaned_data)
+    return f"What you wrote on action {action.reference} is kept as a draft for you."
+
+
+@idle_sign_out_keeps(_keep_posted_text_as_draft)
 @login_required
 def action_update(request, pk):
     action = get_action_for_update(request, pk)
-    conflict = None
+    draft, restored, conflict = None, False, None
     if request.method == "POST":
         form = StatusUpdateForm(request.POST)
         if form.is_valid():
@@ -129,14 +155,27 @@ def action_update(request, pk):
                     expected_version=form.cleaned_data["version"],
                 )
             except StatusConflictError as error:
-                conflict = error.latest
-                form = _form_after_conflict(request.POST, error.action.version)
+                # The action as it is now: the form shows its last update, the one that won.
+                action, conflict = error.action, error.latest
+                form = _form_after_conflict(request.POST, action.version)
             else:
                 messages.success(request, f"Status of action {action.reference} saved.")
                 return redirect(action)
     else:
-        form = StatusUpdateForm(initial={"version": action.version, "rag": action.current_rag})
-    context = {"action": action, "form": form, "conflict": conflict, "today": timezone.localdate()}
+        draft = StatusUpdateDraft.objects.filter(action=action, author=request.user).first()
+        restored = draft is not None and request.GET.get("draft") == "restore"
+        initial = {"version": action.version, "rag": action.current_rag}
+        if restored:
+            initial = {name: getattr(draft, name) for name in DRAFT_FIELDS}
+        form = StatusUpdateForm(initial=initial)
+    context = {
+        "action": action,
+        "form": form,
+        "conflict": conflict,
+        "draft": draft,
+        "restored": restored,
+        "today": timezone.localdate(),
+    }
     return render(
         request, "actionplan/action_update.html", context, status=409 if conflict else 200
     )
@@ -147,6 +186,35 @@ def _form_after_conflict(data, version):
     data = data.copy()
     data["version"] = version
     return StatusUpdateForm(data)
+
+
+@login_required
+@require_POST
+def action_draft_save(request, pk):
+    """The update form's draft, saved as the person types (static/js/drafts.js). JSON: a
+    sentence for the form's draft status line, and the session's time left."""
+    action = get_action_for_update(request, pk)
+    form = StatusUpdateDraftForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"message": f"Draft not saved: {form.error_text()}"}, status=400)
+    draft = status_update_draft_save(action=action, author=request.user, **form.cleaned_data)
+    clock = date_format(timezone.localtime(draft.saved_at), "H:i")
+    return JsonResponse(
+        {
+            "message": f"Draft saved at {clock}.",
+            "saved_at": draft.saved_at.isoformat(),
+            "session": session_time_left(request),
+        }
+    )
+
+
+@login_required
+@require_POST
+def action_draft_discard(request, pk):
+    action = get_action_for_update(request, pk)
+    if status_update_draft_discard(action=action, author=request.user):
+        messages.success(request, "Your draft was discarded.")
+    return redirect("actionplan:action-update", pk=action.pk)
 
 
 @login_required

@@ -80,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.permissions",
+                "accounts.context_processors.session_timeout",
             ],
         },
     },
@@ -146,9 +147,14 @@ LOGOUT_REDIRECT_URL = "login"
 # accounts.middleware; both configurable.
 SESSION_COOKIE_AGE = env_int("SESSION_MAX_AGE_SECONDS", 8 * 60 * 60)
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_SECONDS", 30 * 60)
+# Pages warn this long before the idle time-out, with a button to stay signed in.
+SESSION_IDLE_WARNING = env_int("SESSION_WARNING_SECONDS", 5 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# A form sent from a page whose session has changed (signed out, or in again, in another tab)
+# gets a page that explains and shows the person's text back, never a bare 403.
+CSRF_FAILURE_VIEW = "accounts.views.csrf_failure"
 
 # Password guessing: lock a username+IP pair, never a whole IP (partner agencies share networks).
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)

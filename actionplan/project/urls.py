@@ -3,7 +3,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts.views import PasswordChangeView, PasswordResetConfirmView, PasswordResetView
+from accounts.views import (
+    LogoutView,
+    PasswordChangeView,
+    PasswordResetConfirmView,
+    PasswordResetView,
+    session_keep_alive,
+)
 from actionplan import views
 from actionplan.project import errors
 
@@ -23,6 +29,8 @@ urlpatterns = [
         PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
+    path("accounts/logout/", LogoutView.as_view(), name="logout"),
+    path("accounts/keep-alive/", session_keep_alive, name="session-keep-alive"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("reports/", include("reports.urls")),
     path("", views.home, name="home"),

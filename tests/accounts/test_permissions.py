@@ -56,6 +56,10 @@ def _valid_update(o):
     }
 
 
+def _draft(o):
+    return {"rag": "amber", "commentary": "Half-written: the protocol", "version": o.action.version}
+
+
 def _expect(allowed: set, *, ok=200, denied=403):
     expected = {name: (ok if name in allowed else denied) for name in ALL}
     expected["anonymous"] = 302
@@ -137,6 +141,12 @@ MATRIX = [
     Row("reports:pack-preview", "GET", _expect(MAY_REPORT), data=lambda o: PACK_CHOICE),
     Row("reports:pack-download", "GET", _expect(MAY_REPORT), kwargs=lambda o: {"pk": o.pack.pk}),
     Row("healthz", "GET", {**_expect(ALL), "anonymous": 200}),
+    # Sign-out answers POST only, signed in or not; either way it ends on the sign-in page.
+    Row("logout", "GET", dict.fromkeys(PERSONAS, 405)),
+    Row("logout", "POST", dict.fromkeys(PERSONAS, 302), data=lambda o: {}),
+    # The time-out warning's "Stay signed in": anyone signed in.
+    Row("session-keep-alive", "GET", _expect(ALL, ok=405, denied=405)),
+    Row("session-keep-alive", "POST", _expect(ALL), data=lambda o: {}),
     # Public, so that a person who cannot sign in can still read how to report it.
     Row("accessibility", "GET", dict.fromkeys(PERSONAS, 200)),
     Row("password_change", "GET", _expect(ALL)),
@@ -159,6 +169,13 @@ MATRIX = [
     Row("actionplan:action-update", "GET", _expect(MAY_UPDATE), kwargs=_action),
     Row("actionplan:action-update", "POST", _expect(MAY_UPDATE, ok=302),
         kwargs=_action, data=_valid_update),
+    # Drafts of the update form: only for those who may update the action.
+    Row("actionplan:action-draft", "GET", _expect(ALL, ok=405, denied=405), kwargs=_action),
+    Row("actionplan:action-draft", "POST", _expect(MAY_UPDATE), kwargs=_action, data=_draft),
+    Row("actionplan:action-draft-discard", "GET", _expect(ALL, ok=405, denied=405),
+        kwargs=_action),
+    Row("actionplan:action-draft-discard", "POST", _expect(MAY_UPDATE, ok=302),
+        kwargs=_action, data=lambda o: {}),
 ]  # fmt: skip
 
 CASES = [

@@ -21,7 +21,7 @@ from django.utils import timezone
 from actionplan.models import Plan, Rag
 from actionplan.quarters import Quarter
 from actionplan.rounds import round_open, sign_off_create
-from actionplan.services import status_update_create
+from actionplan.services import status_update_create, status_update_draft_save
 from reports.models import BoardPackRequest
 from tests.browser.conftest import ROOT, expect, password_reset_path
 from tests.conftest import PASSWORD
@@ -125,6 +125,30 @@ def show_server_error_page(page, ctx):
     page.goto("/server-error")
 
 
+def keep_a_draft(ctx):
+    status_update_draft_save(
+        action=ctx.action, author=ctx.person("owner"), rag=Rag.AMBER, evidence_url="",
+        commentary="Half-written: sign-off slipped, the police lead is on leave.", version=0,
+    )  # fmt: skip
+
+
+def keep_a_draft_then_someone_updates(ctx):
+    keep_a_draft(ctx)
+    add_history(ctx)
+
+
+def save_with_a_stale_token(page, ctx):
+    """As after signing out and in again in another tab: the CSRF secret has changed."""
+    page.get_by_label("Commentary").fill("My words <kept> & shown back to copy.")
+    cookie = next(c for c in page.context.cookies() if c["name"] == "csrftoken")
+    page.context.add_cookies([{**cookie, "value": "s" * 32}])
+    page.get_by_role("button", name="Save status").click()
+
+
+def sign_out(page, ctx):
+    page.get_by_role("button", name="Sign out").click()
+
+
 def body_url(query=""):
     return lambda ctx: (
         reverse("actionplan:body-dashboard", kwargs={"pk": ctx.action.accountable_body_id}) + query
@@ -201,6 +225,8 @@ SCREENS = [
     Screen("my actions", "other_owner", url("actionplan:my-actions"), "soonest due first"),
     Screen("my actions: none owned", "outsider", url("actionplan:my-actions"),
            "You do not own any actions yet"),
+    Screen("signed out", "owner", url("actionplan:my-actions"), "You have signed out.",
+           act=sign_out),
     Screen("plans", "board_member", url("actionplan:plan-list"), "Worcestershire"),
     Screen("plans: none yet", "business_support", url("actionplan:plan-list"),
            "There are no plans yet", arrange=delete_plans),
@@ -224,6 +250,14 @@ SCREENS = [
            "Enter a full web address", act=submit_every_error),
     Screen("update form: edit conflict", "owner", action_url("actionplan:action-update"),
            "while you were editing", act=save_after_someone_else),
+    Screen("update form: draft offered", "owner", action_url("actionplan:action-update"),
+           "You have an unsaved draft", arrange=keep_a_draft),
+    Screen("update form: draft restored, updated since", "owner",
+           lambda ctx: reverse("actionplan:action-update", kwargs={"pk": ctx.action.pk})
+           + "?draft=restore", "updated since you wrote it",
+           arrange=keep_a_draft_then_someone_updates),
+    Screen("form could not be sent (CSRF)", "owner", action_url("actionplan:action-update"),
+           "What you wrote", act=save_with_a_stale_token),
     Screen("no access (403)", "outsider", action_url("actionplan:action-update"),
            "You do not have access"),
     Screen("no access (403)", "other_chair", action_url("actionplan:action-update"),

@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import User
-from actionplan.models import Action, Rag, StatusUpdate
+from actionplan.models import Action, Rag, StatusUpdate, StatusUpdateDraft
+from actionplan.services import status_update_draft_save
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +25,9 @@ POSTS = [
     ("login", lambda a: {}),
     ("password_reset", lambda a: {}),
     ("reports:pack-new", lambda a: {}),
+    ("session-keep-alive", lambda a: {}),
+    ("actionplan:action-draft", lambda a: {"pk": a.pk}),
+    ("actionplan:action-draft-discard", lambda a: {"pk": a.pk}),
 ]
 
 
@@ -31,12 +35,17 @@ POSTS = [
 def test_every_post_without_a_csrf_token_is_refused(
     business_support, target_action, name, kwargs_for
 ):
+    status_update_draft_save(
+        action=target_action, author=business_support, rag="", commentary="Kept.",
+        evidence_url="", version=0,
+    )  # fmt: skip
     client = Client(enforce_csrf_checks=True)
     client.force_login(business_support)
     url = reverse(name, kwargs=kwargs_for(target_action))
     data = {"rag": "green", "commentary": "Forged.", "version": 0, "username": "x"}
     assert client.post(url, data).status_code == 403
     assert StatusUpdate.objects.count() == 0
+    assert StatusUpdateDraft.objects.get().commentary == "Kept."
 
 
 def test_extra_fields_on_the_status_form_are_ignored(client, owner, outsider, target_action):

@@ -41,10 +41,34 @@
     });
   }
 
+  // The page that keeps a person's text when their form could not be sent: a button selects
+  // the text and copies it (where the browser lets a page write to the clipboard).
+  function enableCopyButtons() {
+    document.querySelectorAll("button[data-copy]").forEach(function (button) {
+      var text = document.getElementById(button.getAttribute("data-copy"));
+      var status = document.getElementById(button.getAttribute("data-copy") + "-copied");
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        text.focus();
+        text.select();
+        var copied = false;
+        try {
+          copied = document.execCommand("copy");
+        } catch (error) {
+          copied = false;
+        }
+        status.textContent = copied
+          ? "Copied. Paste it into the form when you go back."
+          : "Selected. Press Control and C (Command and C on a Mac) to copy it.";
+      });
+    });
+  }
+
   var summary = document.querySelector("[data-error-summary]");
   if (summary) {
     enhanceErrorSummary(summary);
   }
   markScrollingTables();
   window.addEventListener("resize", markScrollingTables);
+  enableCopyButtons();
 })();

@@ -1,0 +1,161 @@
+"""The journeys of issue 17 ("Daily use"), in a real browser, each ending with a screenshot of
+its final screen in test-artifacts/screenshots/: the time-out warning, two tabs, and an idle
+sign-out before Save."""
+
+import re
+
+import pytest
+from django.conf import settings as django_settings
+from django.contrib.sessions.backends.db import SessionStore
+from django.urls import reverse
+
+from actionplan.models import Rag, StatusUpdate, StatusUpdateDraft
+from actionplan.services import status_update_create
+from tests.browser.conftest import expect, save_screenshot, sign_in
+
+pytestmark = pytest.mark.browser
+
+COMMENTARY = (
+    "Protocol agreed by two of three agencies; <Health> still to sign. "
+    "Chair escalating to the Board on 12th & asking for a named lead."
+)
+
+
+def _update_url(action):
+    return reverse("actionplan:action-update", kwargs={"pk": action.pk})
+
+
+def _rate(action, author, rag, commentary="On track: nothing to add this quarter."):
+    action.refresh_from_db()
+    status_update_create(
+        action=action, author=author, rag=rag, commentary=commentary,
+        expected_version=action.version,
+    )  # fmt: skip
+
+
+def _forget_other_tests_deadlines(page):
+    # Browser contexts are reused between tests, with their storage.
+    page.goto(reverse("login"))
+    page.evaluate("localStorage.clear()")
+
+
+def test_time_out_warning_lets_a_keyboard_user_stay_signed_in(page, owner, settings, check_axe):
+    settings.SESSION_IDLE_TIMEOUT = 8
+    settings.SESSION_IDLE_WARNING = 5  # the warning opens 3 s after the last request
+    _forget_other_tests_deadlines(page)
+    sign_in(page, owner)
+    title = page.title()
+    dialog = page.get_by_role("dialog", name="You are about to be signed out")
+    expect(dialog).to_be_visible(timeout=10_000)
+    expect(dialog).to_have_accessible_description(
+        re.compile(r"^For your security, you will be signed out in \d seconds? if you do nothing.$")
+    )
+    stay = dialog.get_by_role("button", name="Stay signed in")
+    expect(stay).to_be_focused()  # focus moves into the dialog, on the choice that loses nothing
+    assert page.title() == f"Sign-out warning – {title}"
+    check_axe(page, "time-out warning [owner]")
+    save_screenshot(page, "journey-17-1-time-out-warning")
+
+    with page.expect_response(lambda r: r.url.endswith(reverse("session-keep-alive"))) as kept:
+        page.keyboard.press("Enter")
+    assert kept.value.status == 200
+    expect(dialog).to_be_hidden()
+    assert page.title() == title
+    # The session was extended: the warning comes again, about 3 s later; left alone this time,
+    # the page goes to sign in, saying why.
+    expect(dialog).to_be_visible(timeout=10_000)
+    page.wait_for_url(lambda url: reverse("login") in url, timeout=15_000)
+    expect(page.get_by_role("status")).to_have_text(
+        "You were signed out after a period of inactivity."
+    )
+    save_screenshot(page, "journey-17-1-signed-out-after-the-warning")
+
+
+def test_escape_in_the_warning_also_stays_signed_in(page, owner, settings):
+    settings.SESSION_IDLE_TIMEOUT = 8
+    settings.SESSION_IDLE_WARNING = 6
+    _forget_other_tests_deadlines(page)
+    sign_in(page, owner)
+    dialog = page.get_by_role("dialog", name="You are about to be signed out")
+    expect(dialog).to_be_visible(timeout=10_000)
+    with page.expect_response(lambda r: r.url.endswith(reverse("session-keep-alive"))) as kept:
+        page.keyboard.press("Escape")
+    assert kept.value.status == 200
+    expect(dialog).to_be_hidden()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Plans").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Plans")  # still signed in
+
+
+def test_two_tabs_signed_out_and_in_again_save_shows_the_text_to_copy(page, owner, target_action):
+    sign_in(page, owner)
+    page.goto(_update_url(target_action))
+    page.get_by_label("Amber").check()
+    page.get_by_label("Commentary").fill(COMMENTARY)
+    expect(page.locator("#draft-status")).to_contain_text("Draft saved at")
+
+    other_tab = page.context.new_page()
+    try:
+        other_tab.goto(reverse("actionplan:my-actions"))
+        other_tab.get_by_role("button", name="Sign out").click()
+        expect(other_tab.get_by_role("status")).to_have_text("You have signed out.")
+        sign_in(other_tab, owner)
+    finally:
+        other_tab.close()
+
+    with page.expect_response(lambda r: r.request.method == "POST") as saving:
+        page.get_by_role("button", name="Save status").click()
+    assert saving.value.status == 403
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your form could not be sent")
+    expect(page.locator("main")).to_contain_text("signed out and in again, in another tab")
+    kept = page.get_by_label("Your commentary")
+    expect(kept).to_have_value(COMMENTARY)
+    page.get_by_role("button", name="Copy your commentary").click()
+    expect(page.locator("#kept-commentary-copied")).to_have_text(re.compile(r"^(Copied|Selected)"))
+    assert kept.evaluate("el => el.selectionEnd - el.selectionStart") == len(COMMENTARY)
+    save_screenshot(page, "journey-17-2-two-tabs-form-could-not-be-sent")
+    assert StatusUpdate.objects.count() == 0
+
+    page.get_by_role("link", name="Go back to the update form").click()
+    expect(page.get_by_role("region", name="You have an unsaved draft from")).to_contain_text(
+        "Chair escalating to the Board"
+    )
+    page.get_by_role("link", name="Restore your draft").click()
+    expect(page.get_by_label("Commentary")).to_have_value(COMMENTARY)
+    expect(page.get_by_role("radio", name="Amber")).to_be_checked()
+    page.get_by_role("button", name="Save status").click()
+    expect(page.get_by_role("status")).to_have_text(
+        f"Status of action {target_action.reference} saved."
+    )
+    assert [(u.rag, u.commentary) for u in StatusUpdate.objects.all()] == [(Rag.AMBER, COMMENTARY)]
+    assert not StatusUpdateDraft.objects.exists()
+    save_screenshot(page, "journey-17-2-two-tabs-draft-restored-and-saved")
+
+
+def test_save_after_an_idle_sign_out_keeps_the_text(page, owner, target_action):
+    sign_in(page, owner)
+    page.goto(_update_url(target_action))
+    page.get_by_label("Red").check()
+    page.get_by_label("Commentary").fill(COMMENTARY)
+    # The laptop slept: the session ran out on the server while the page waited.
+    cookie = next(
+        c for c in page.context.cookies() if c["name"] == django_settings.SESSION_COOKIE_NAME
+    )
+    session = SessionStore(session_key=cookie["value"])
+    session["last_seen"] -= django_settings.SESSION_IDLE_TIMEOUT + 60
+    session.save()
+    page.get_by_role("button", name="Save status").click()
+
+    page.wait_for_url(lambda url: reverse("login") in url)
+    expect(page.get_by_role("status")).to_have_text(
+        "You were signed out after a period of inactivity. What you wrote on action "
+        f"{target_action.reference} is kept as a draft for you."
+    )
+    page.get_by_label("Username").fill(owner.username)
+    page.get_by_label("Password", exact=True).fill("correct-horse-battery")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"**{_update_url(target_action)}")
+    page.get_by_role("link", name="Restore your draft").click()
+    expect(page.get_by_label("Commentary")).to_have_value(COMMENTARY)
+    expect(page.get_by_role("radio", name="Red")).to_be_checked()
+    save_screenshot(page, "journey-17-3-idle-sign-out-text-kept")
+    assert StatusUpdate.objects.count() == 0
