@@ -15,6 +15,8 @@ reports/access.py). An object that does not exist gives 404; one a person may re
 change gives 403.
 """
 
+from dataclasses import dataclass, field
+
 BUSINESS_SUPPORT_GROUP = "Board business support"
 BOARD_MEMBER_GROUP = "Board members"
 
@@ -60,20 +62,48 @@ def chairs_body(user, body_id: int) -> bool:
     return user.is_authenticated and user.is_active and body_id in chaired_body_ids(user)
 
 
+@dataclass(frozen=True)
+class UpdateGrounds:
+    """What lets a person update actions: every action (business support), or those of the
+    bodies they chair and of the owner roles they hold. can_update_action asks it of one
+    action; actionplan's ActionQuerySet.updatable_by() turns it into a filter."""
+
+    every_action: bool = False
+    body_ids: set[int] = field(default_factory=set)
+    role_ids: set[int] = field(default_factory=set)
+
+
+def action_update_grounds(user) -> UpdateGrounds:
+    """Owners (by role), chairs of the accountable body, and business support."""
+    if not (user.is_authenticated and user.is_active):
+        return UpdateGrounds()
+    if is_business_support(user):
+        return UpdateGrounds(every_action=True)
+    return UpdateGrounds(body_ids=chaired_body_ids(user), role_ids=held_role_ids(user))
+
+
 def can_update_action(user, action) -> bool:
-    """Owners (by role), chairs of the accountable body, and business support.
+    """Owners (by role), chairs of the accountable body, and business support
+    (action_update_grounds).
 
     `action` is an actionplan Action (read: accountable_body_id, owner_link_list()). Reads its
     owner links: prefetch them (Action.objects.for_list()) when asking in a list.
     """
-    if not (user.is_authenticated and user.is_active):
-        return False
-    if is_business_support(user):
+    grounds = action_update_grounds(user)
+    if grounds.every_action or action.accountable_body_id in grounds.body_ids:
         return True
-    if action.accountable_body_id in chaired_body_ids(user):
-        return True
-    roles = held_role_ids(user)
-    return any(link.role_id in roles for link in action.owner_link_list())
+    return any(link.role_id in grounds.role_ids for link in action.owner_link_list())
+
+
+def who_may_update_action(action) -> str:
+    """The same rule in words, for someone who may not update `action`: whom to ask. Reads
+    the action's owner links (with role and agency) and body: prefetch and join them."""
+    owners = "; ".join(f"{role.title}, {role.agency.name}" for role in action.owner_roles())
+    holders = f"the holders of its owner roles ({owners}), " if owners else ""
+    return (
+        f"Only {holders}the chairs of {action.accountable_body.name} and Board business "
+        "support can update this action."
+    )
 
 
 def can_produce_reports(user) -> bool:

@@ -12,12 +12,14 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import OuterRef, Subquery
+from django.db.models import BooleanField, Case, OuterRef, Q, Subquery, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Agency
+from accounts.permissions import action_update_grounds
+from actionplan.quarters import Quarter
 from actionplan.rag import Rag, is_overdue, overdue_expression
 
 REFERENCE_RE = re.compile(r"^\d+(\.\d+)*$")
@@ -246,6 +248,35 @@ class ActionQuerySet(models.QuerySet):
     def for_export(self):
         """Rows for the plan export: list data plus measures, in plan order."""
         return self.for_list().prefetch_related("measures").order_by("plan", "sort_key")
+
+    def with_needs_update(self, *, today: date):
+        """Annotate needs_update: not complete (Blue), and no update yet in today's quarter.
+        What an owner should update now (My actions' first list, the next action offered
+        after saving). Reads latest_update: join it (for_list, for_status_list) in lists."""
+        quarter_start = start_of_day(Quarter.containing(today).start)
+        return self.annotate(
+            needs_update=Case(
+                When(current_rag=Rag.BLUE, then=Value(False)),
+                When(latest_update__created_at__gte=quarter_start, then=Value(False)),
+                default=Value(True),
+                output_field=BooleanField(),
+            )
+        )
+
+    def needing_update(self, *, today: date):
+        """The actions that need an update now (see with_needs_update)."""
+        return self.with_needs_update(today=today).filter(needs_update=True)
+
+    def updatable_by(self, user):
+        """The actions can_update_action lets `user` update, as a filter: the same grounds
+        (accounts.permissions.action_update_grounds); a test checks that the two agree."""
+        grounds = action_update_grounds(user)
+        if grounds.every_action:
+            return self
+        # A subquery, not a join on owner links: an action owned by two of the user's roles
+        # must not come twice.
+        owned = ActionOwner.objects.filter(role_id__in=grounds.role_ids).values("action_id")
+        return self.filter(Q(accountable_body_id__in=grounds.body_ids) | Q(pk__in=owned))
 
     def owned_by(self, user):
         """Actions whose owner roles the user holds. A subquery, not a join: no duplicate

@@ -65,11 +65,16 @@ class Quarter:
         return f"{self.year}/{(self.year + 1) % 100:02d}"
 
     @property
+    def short_label(self) -> str:
+        """e.g. "Q3 2015/16"."""
+        return f"Q{self.number} {self.financial_year}"
+
+    @property
     def label(self) -> str:
         """e.g. "Q3 2015/16: 1 October - 31 December 2015"."""
         start, end = self.start, self.end
         first = f"{start.day} {start:%B}" + (f" {start.year}" if start.year != end.year else "")
-        return f"Q{self.number} {self.financial_year}: {first} - {end.day} {end:%B %Y}"
+        return f"{self.short_label}: {first} - {end.day} {end:%B %Y}"
 
     def __str__(self):
         return self.slug

@@ -24,7 +24,7 @@ from actionplan import dashboards, exports
 from actionplan.access import get_action_for_update
 from actionplan.filters import ActionFilter
 from actionplan.forms import AsOfForm, StatusUpdateDraftForm, StatusUpdateForm
-from actionplan.models import AccountableBody, Action, Plan, Priority, StatusUpdateDraft
+from actionplan.models import AccountableBody, Action, Plan, Priority, Rag, StatusUpdateDraft
 from actionplan.quarters import Quarter
 from actionplan.rag import LEVELS
 from actionplan.rounds import round_dues_for
@@ -95,11 +95,23 @@ def plan_detail(request, slug):
 
 @login_required
 def my_actions(request):
-    actions = Action.objects.owned_by(request.user).for_status_list()
-    actions = actions.order_by("due_date", "sort_key")
+    """The actions of the roles the person holds: first those that need their update this
+    quarter, then the rest, then the completed ones (folded away); each with its co-owners."""
     today = timezone.localdate()
+    actions = Action.objects.owned_by(request.user).for_status_list().with_owners()
+    actions = actions.with_needs_update(today=today).order_by("due_date", "sort_key")
+    held = held_role_ids(request.user)
+    lists = {"now": [], "rest": [], "complete": []}
+    for action in actions:
+        action.co_owners = [role for role in action.owner_roles() if role.pk not in held]
+        if action.needs_update:
+            lists["now"].append(action)
+        else:
+            lists["complete" if action.current_rag == Rag.BLUE else "rest"].append(action)
     context = {
-        "actions": actions,
+        **lists,
+        "any": any(lists.values()),
+        "quarter": Quarter.containing(today),
         "today": today,
         "round_dues": round_dues_for(request.user, today=today),
     }
@@ -108,19 +120,33 @@ def my_actions(request):
 
 @login_required
 def action_detail(request, pk):
+    today = timezone.localdate()
     action = get_object_or_404(
         Action.objects.for_list()
+        .with_needs_update(today=today)
         .select_related("plan")
         .prefetch_related("measures", "milestones", "related"),
         pk=pk,
     )
+    can_update = can_update_action(request.user, action)
     context = {
         "action": action,
         "history": action.updates.for_history(),
-        "can_update": can_update_action(request.user, action),
-        "today": timezone.localdate(),
+        "can_update": can_update,
+        "today": today,
+        "quarter": Quarter.containing(today),
     }
+    if can_update and not action.needs_update:
+        # Up to date (as it is right after saving): offer the next action needing an update.
+        context["offer_next"] = True
+        context["next_action"] = _next_needing_update(request.user, after=action, today=today)
     return render(request, "actionplan/action_detail.html", context)
+
+
+def _next_needing_update(user, *, after: Action, today: date) -> Action | None:
+    """The soonest due of the other actions the person may update that need an update."""
+    actions = Action.objects.updatable_by(user).exclude(pk=after.pk)
+    return actions.needing_update(today=today).order_by("due_date", "plan", "sort_key").first()
 
 
 def _keep_posted_text_as_draft(request, pk) -> str:

@@ -18,3 +18,13 @@ def chairs_body(user, body_id) -> bool:
         return permissions.chairs_body(user, int(body_id))
     except (TypeError, ValueError):
         return False
+
+
+@register.filter
+def can_update(user, action) -> bool:
+    return permissions.can_update_action(user, action)
+
+
+@register.filter
+def who_may_update(action) -> str:
+    return permissions.who_may_update_action(action)

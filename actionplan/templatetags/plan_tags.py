@@ -1,6 +1,8 @@
 from django import template
+from django.utils import timezone
 from django.utils.html import format_html
 
+from actionplan.quarters import Quarter
 from actionplan.rag import (
     LEVELS,
     OVERDUE_DEFINITION,
@@ -53,3 +55,9 @@ def get_item(mapping, key):
 @register.filter
 def get_count(mapping, key):
     return mapping.get(key, 0)
+
+
+@register.simple_tag
+def quarter_of(moment):
+    """The financial-year quarter a moment falls in, in local time: "Q3 2015/16"."""
+    return Quarter.containing(timezone.localdate(moment)).short_label

@@ -125,6 +125,29 @@ def show_server_error_page(page, ctx):
     page.goto("/server-error")
 
 
+def rate_some_of_the_owners_actions(ctx):
+    """Two of the owner's actions updated this quarter (one of them complete)."""
+    role = ctx.action.owner_links.get().role
+    links = role.action_links.exclude(action=ctx.action).order_by("action__sort_key")[:2]
+    for link, rag in zip(links, [Rag.GREEN, Rag.BLUE], strict=True):
+        status_update_create(
+            action=link.action, author=ctx.person("chair"), rag=rag,
+            commentary="Done for this quarter.", expected_version=0,
+        )  # fmt: skip
+
+
+def rate_every_one_of_the_owners_actions(ctx):
+    for link in ctx.action.owner_links.get().role.action_links.all():
+        status_update_create(
+            action=link.action, author=ctx.person("chair"), rag=Rag.GREEN,
+            commentary="On track.", expected_version=0,
+        )  # fmt: skip
+
+
+def open_completed(page, ctx):
+    page.get_by_text("Completed actions (Blue)").click()
+
+
 def keep_a_draft(ctx):
     status_update_draft_save(
         action=ctx.action, author=ctx.person("owner"), rag=Rag.AMBER, evidence_url="",
@@ -225,6 +248,9 @@ SCREENS = [
     Screen("my actions", "other_owner", url("actionplan:my-actions"), "soonest due first"),
     Screen("my actions: none owned", "outsider", url("actionplan:my-actions"),
            "You do not own any actions yet"),
+    Screen("my actions: to update, updated, completed open", "owner",
+           url("actionplan:my-actions"), "Completed actions (Blue): 1",
+           arrange=rate_some_of_the_owners_actions, act=open_completed),
     Screen("signed out", "owner", url("actionplan:my-actions"), "You have signed out.",
            act=sign_out),
     Screen("plans", "board_member", url("actionplan:plan-list"), "Worcestershire"),
@@ -258,6 +284,10 @@ SCREENS = [
            arrange=keep_a_draft_then_someone_updates),
     Screen("form could not be sent (CSRF)", "owner", action_url("actionplan:action-update"),
            "What you wrote", act=save_with_a_stale_token),
+    Screen("action page: next action offered", "owner", action_url("actionplan:action-detail"),
+           "Your next action to update", arrange=add_history),
+    Screen("action page: up to date", "owner", action_url("actionplan:action-detail"),
+           "You are up to date", arrange=rate_every_one_of_the_owners_actions),
     Screen("no access (403)", "outsider", action_url("actionplan:action-update"),
            "You do not have access"),
     Screen("no access (403)", "other_chair", action_url("actionplan:action-update"),
@@ -334,6 +364,11 @@ SCREENS = [
            act=fill_and_submit("Sign in"), width=320),
     Screen("my actions, 320px", "owner", url("actionplan:my-actions"), "soonest due first",
            width=320),
+    Screen("my actions, 390px", "owner", url("actionplan:my-actions"), "Completed actions",
+           arrange=rate_some_of_the_owners_actions, width=390),
+    Screen("update form with the last update, 390px", "chair",
+           action_url("actionplan:action-update"), "The last update", arrange=add_history,
+           width=390),
     Screen("plan page, 320px", "board_member",
            url("actionplan:plan-detail", slug="wscb-cse-2015-18"), "Priority 4", width=320),
     Screen("action page: with history, 320px", "chair", action_url("actionplan:action-detail"),

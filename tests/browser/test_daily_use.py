@@ -1,6 +1,6 @@
 """The journeys of issue 17 ("Daily use"), in a real browser, each ending with a screenshot of
-its final screen in test-artifacts/screenshots/: the time-out warning, two tabs, and an idle
-sign-out before Save."""
+its final screen in test-artifacts/screenshots/: the time-out warning, two tabs, an idle
+sign-out before Save, the next action after saving, and the phone layout."""
 
 import re
 
@@ -19,6 +19,7 @@ COMMENTARY = (
     "Protocol agreed by two of three agencies; <Health> still to sign. "
     "Chair escalating to the Board on 12th & asking for a named lead."
 )
+PHONE = {"width": 390, "height": 844}
 
 
 def _update_url(action):
@@ -159,3 +160,73 @@ def test_save_after_an_idle_sign_out_keeps_the_text(page, owner, target_action):
     expect(page.get_by_role("radio", name="Red")).to_be_checked()
     save_screenshot(page, "journey-17-3-idle-sign-out-text-kept")
     assert StatusUpdate.objects.count() == 0
+
+
+def test_after_saving_the_next_action_is_offered_until_up_to_date(page, owner, target_action):
+    role = target_action.owner_links.get().role
+    actions = list(role.action_links.order_by("action__due_date", "action__sort_key"))
+    actions = [link.action for link in actions]
+    assert len(actions) == 7
+    for action in actions[2:]:
+        _rate(action, owner, Rag.GREEN)
+    sign_in(page, owner)
+    expect(page.get_by_role("heading", level=2, name="Need your update")).to_contain_text("(2)")
+    page.get_by_role("link", name=f"Update action {actions[0].reference}").click()
+
+    for number, action in enumerate(actions[:2]):
+        page.get_by_label("Green").check()
+        page.get_by_label("Commentary").fill(f"On track: step {number + 1} done.")
+        page.get_by_role("button", name="Save status").click()
+        expect(page.get_by_role("status")).to_have_text(
+            f"Status of action {action.reference} saved."
+        )
+        if number == 0:
+            next_step = page.get_by_role("region", name="Your next action to update")
+            expect(next_step).to_contain_text(f"Action {actions[1].reference} still needs")
+            save_screenshot(page, "journey-17-4-next-action-offered")
+            next_step.get_by_role("link", name=f"Update action {actions[1].reference}").click()
+    expect(page.get_by_role("region", name="You are up to date")).to_be_visible()
+    save_screenshot(page, "journey-17-4-up-to-date")
+    page.get_by_role("link", name="Go to My actions").click()
+    expect(page.get_by_role("heading", level=2, name="Need your update")).to_contain_text("(0)")
+
+
+def _no_sideways_scroll(page) -> bool:
+    return page.evaluate(
+        "document.scrollingElement.scrollWidth <= document.scrollingElement.clientWidth"
+    )
+
+
+def _inside_the_screen(locator) -> bool:
+    locator.scroll_into_view_if_needed()
+    box = locator.bounding_box()
+    return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+
+
+def test_on_a_phone_my_actions_are_cards_and_nothing_scrolls_sideways(
+    page, owner, chair, target_action
+):
+    _rate(target_action, chair, Rag.AMBER, COMMENTARY + " " + "https://intranet.example/" * 4)
+    page.set_viewport_size(PHONE)
+    sign_in(page, owner)
+    expect(page.get_by_role("heading", level=1)).to_have_text("My actions")
+    assert page.locator("table").count() == 0  # cards, not a table
+    assert _no_sideways_scroll(page)
+    cards = page.locator(".action-card")
+    assert cards.count() == 7
+    for index in range(cards.count()):
+        link = cards.nth(index).get_by_role("link", name="Update action")
+        expect(link).to_be_visible()
+        assert _inside_the_screen(link), f"card {index}'s Update link is off screen"
+    save_screenshot(page, "journey-17-5-my-actions-on-a-phone")
+
+    page.get_by_role("link", name=f"Update action {target_action.reference}").click()
+    expect(page.get_by_role("complementary", name="The last update")).to_contain_text("Amber")
+    assert _no_sideways_scroll(page)
+    assert _inside_the_screen(page.get_by_role("button", name="Save status"))
+    save_screenshot(page, "journey-17-5-update-form-on-a-phone")
+    page.get_by_role("link", name="Cancel").click()
+    update = page.get_by_role("link", name="Update the status")
+    expect(update).to_be_visible()  # the action page has loaded
+    assert _no_sideways_scroll(page)
+    assert _inside_the_screen(update)
