@@ -18,7 +18,12 @@ from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
 from accounts.middleware import idle_sign_out_keeps, session_time_left
-from accounts.permissions import can_update_action, chaired_body_ids, held_role_ids
+from accounts.permissions import (
+    can_update_action,
+    chaired_body_ids,
+    held_role_ids,
+    is_business_support,
+)
 from accounts.security_log import log_user_event
 from actionplan import dashboards, exports
 from actionplan.access import get_action_for_update
@@ -55,8 +60,10 @@ def accessibility_statement(request):
 
 @login_required
 def home(request):
-    """Chairs land on their body's dashboard, owners on their actions, others on the
-    Board overview."""
+    """Business support land on their own work, chairs on their body's dashboard, owners on
+    their actions, others on the Board overview."""
+    if is_business_support(request.user):
+        return redirect("reports:support-home")
     if body := _first_chaired_body(request.user):
         return redirect("actionplan:body-dashboard", pk=body.pk)
     if held_role_ids(request.user):

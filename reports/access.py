@@ -6,7 +6,7 @@ Who may do what is decided by accounts.permissions; this module only fetches and
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from accounts.permissions import can_produce_reports
+from accounts.permissions import can_produce_reports, is_business_support
 from reports.models import BoardPack
 
 
@@ -16,6 +16,12 @@ def check_can_produce_reports(request) -> None:
         raise PermissionDenied(
             "Only Board business support and Board members can produce or download Board packs."
         )
+
+
+def check_is_business_support(request) -> None:
+    """Business support's own start page is theirs alone (else 403)."""
+    if not is_business_support(request.user):
+        raise PermissionDenied("This page is for Board business support.")
 
 
 def get_board_pack_for_download(request, pk: int) -> BoardPack:

@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,8 +12,15 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.models import User
 from accounts.security_log import log_user_event
-from reports.access import check_can_produce_reports, get_board_pack_for_download
+from actionplan.models import Action, Plan
+from actionplan.quarters import Quarter
+from reports.access import (
+    check_can_produce_reports,
+    check_is_business_support,
+    get_board_pack_for_download,
+)
 from reports.forms import BoardPackForm
 from reports.models import BoardPack, BoardPackRequest, PackIntegrityError
 from reports.services import (
@@ -27,6 +35,30 @@ security_log = logging.getLogger("actionplan.security")
 FAILURES_SHOWN_FOR = timedelta(days=7)
 # How often the list reloads itself while a pack is queued or rendering.
 REFRESH_SECONDS = 3
+
+
+@login_required
+@require_GET
+def support_home(request):
+    """Board business support's start page: their own work (Board packs, the plan and the
+    people who update it), where others land on dashboards or their actions."""
+    check_is_business_support(request)
+    today = timezone.localdate()
+    needing = Action.objects.needing_update(today=today).values("plan_id")
+    needing = dict(needing.annotate(count=Count("pk")).values_list("plan_id", "count"))
+    plans = list(Plan.objects.annotate(action_count=Count("actions")))
+    for plan in plans:
+        plan.needing_update = needing.get(plan.pk, 0)
+    context = {
+        "latest_pack": BoardPack.objects.for_list().first(),
+        "packs_pending": BoardPackRequest.objects.filter(
+            status__in=BoardPackRequest.PENDING
+        ).count(),
+        "plans": plans,
+        "people": User.objects.filter(is_active=True).count(),
+        "quarter": Quarter.containing(today),
+    }
+    return render(request, "reports/support_home.html", context)
 
 
 @login_required

@@ -140,6 +140,7 @@ MATRIX = [
         data=lambda o: PACK_CHOICE, note="produce"),
     Row("reports:pack-preview", "GET", _expect(MAY_REPORT), data=lambda o: PACK_CHOICE),
     Row("reports:pack-download", "GET", _expect(MAY_REPORT), kwargs=lambda o: {"pk": o.pack.pk}),
+    Row("reports:support-home", "GET", _expect({"business_support"})),
     Row("healthz", "GET", {**_expect(ALL), "anonymous": 200}),
     # Sign-out answers POST only, signed in or not; either way it ends on the sign-in page.
     Row("logout", "GET", dict.fromkeys(PERSONAS, 405)),

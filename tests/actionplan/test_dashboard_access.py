@@ -86,7 +86,7 @@ def test_chair_lands_on_their_body_dashboard_after_signing_in(client, personas, 
         ("chair", "body-dashboard"),
         ("owner", "actionplan:my-actions"),
         ("board", "actionplan:overview"),
-        ("support", "actionplan:overview"),
+        ("support", "reports:support-home"),
         ("outsider", "actionplan:overview"),
     ],
 )
