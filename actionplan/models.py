@@ -252,7 +252,9 @@ class ActionQuerySet(models.QuerySet):
     def with_needs_update(self, *, today: date):
         """Annotate needs_update: not complete (Blue), and no update yet in today's quarter.
         What an owner should update now (My actions' first list, the next action offered
-        after saving). Reads latest_update: join it (for_list, for_status_list) in lists."""
+        after saving): the dashboards' "Not updated in Qn" figure, from the current status
+        rather than as of a date (a test holds the two equal today). Reads latest_update:
+        join it (for_list, for_status_list) in lists."""
         quarter_start = start_of_day(Quarter.containing(today).start)
         return self.annotate(
             needs_update=Case(

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.permissions import can_update_action
+from actionplan import dashboards
 from actionplan.models import Action, Rag
 from actionplan.services import status_update_create
 from tests.conftest import PERSONAS, make_action, make_body, make_role, make_user
@@ -168,3 +169,21 @@ def test_updatable_by_agrees_with_can_update_action(persona, wscb_plan, who):
     assert len(actions) == 42  # the WSCB plan
     assert (0 < len(allowed) < len(actions)) is (who in {"owner", "other_owner", "chair",
                                                           "other_chair"})  # fmt: skip
+
+
+def test_needs_update_counts_what_a_dashboards_not_updated_figure_counts_today(db, time_machine):
+    """The same rule from two sides: the actions needing an update now (current status), and
+    a dashboard's "Not updated in Qn" figure as of today (statuses as of today)."""
+    time_machine.move_to(datetime(2016, 2, 10, 12, tzinfo=LONDON), tick=False)  # 2015-Q4
+    body, today = make_body(), date(2016, 2, 10)
+    histories = [[], [("green", 2015, 12)], [("green", 2015, 12), ("amber", 2016, 1)],
+                 [("blue", 2015, 11)], [("red", 2015, 9), ("blue", 2016, 2)],
+                 [("amber", 2016, 1), ("red", 2016, 2)]]  # fmt: skip
+    for history in histories:
+        action = make_action(accountable_body=body)
+        for rag, year, month in history:
+            make_update(action, rag, datetime(year, month, 1, 9, tzinfo=LONDON))
+    actions = Action.objects.filter(accountable_body=body)
+    _, _, attention = dashboards.headline_figures(actions.for_dashboard(as_of=today), as_of=today)
+    not_updated = next(figure for figure in attention if figure.key == "not_updated")
+    assert not_updated.count == actions.needing_update(today=today).count() == 2
