@@ -58,11 +58,15 @@ def record_activity(request, *, now: int | None = None, force: bool = False) -> 
 
 
 def describe_duration(seconds: int) -> str:
-    """28800 -> "8 hours"; 1800 -> "30 minutes"."""
-    hours, minutes = divmod(round(seconds / 60), 60)
-    if hours and not minutes:
-        return f"{hours} hour{'s' if hours != 1 else ''}"
-    return f"{hours * 60 + minutes} minutes"
+    """28800 -> "8 hours"; 1800 -> "30 minutes"; 45 -> "45 seconds"."""
+    if seconds % 60:
+        return _plural(seconds, "second")
+    hours, minutes = divmod(seconds // 60, 60)
+    return _plural(hours, "hour") if hours and not minutes else _plural(seconds // 60, "minute")
+
+
+def _plural(count: int, unit: str) -> str:
+    return f"{count} {unit}{'' if count == 1 else 's'}"
 
 
 def _ended_because(session, now: int) -> str:

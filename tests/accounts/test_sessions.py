@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from accounts.middleware import describe_duration
 from actionplan.models import StatusUpdate, StatusUpdateDraft
 from tests.conftest import PASSWORD
 
@@ -110,6 +111,15 @@ def test_a_session_ends_after_its_absolute_lifetime_however_active(client, owner
         "You were signed out because you had been signed in for 8 hours, the longest a "
         "session lasts." in response.content.decode()
     )
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [(28800, "8 hours"), (3600, "1 hour"), (5400, "90 minutes"), (1800, "30 minutes"),
+     (60, "1 minute"), (90, "90 seconds"), (45, "45 seconds"), (1, "1 second")],
+)  # fmt: skip
+def test_session_lengths_in_words(seconds, words):
+    assert describe_duration(seconds) == words
 
 
 def test_signing_out_says_it_happened(client, owner):

@@ -230,3 +230,51 @@ def test_on_a_phone_my_actions_are_cards_and_nothing_scrolls_sideways(
     expect(update).to_be_visible()  # the action page has loaded
     assert _no_sideways_scroll(page)
     assert _inside_the_screen(update)
+
+
+def test_staying_signed_in_in_one_tab_closes_the_warning_in_the_other(page, owner, settings):
+    settings.SESSION_IDLE_TIMEOUT = 8
+    settings.SESSION_IDLE_WARNING = 6
+    _forget_other_tests_deadlines(page)
+    sign_in(page, owner)
+    other_tab = page.context.new_page()
+    try:
+        other_tab.goto(reverse("actionplan:plan-list"))
+        warnings = [
+            tab.get_by_role("dialog", name="You are about to be signed out")
+            for tab in (page, other_tab)
+        ]
+        for warning in warnings:
+            expect(warning).to_be_visible(timeout=10_000)
+        warnings[1].get_by_role("button", name="Stay signed in").click()
+        expect(warnings[1]).to_be_hidden()
+        expect(warnings[0]).to_be_hidden()  # the first tab learnt of it through storage
+    finally:
+        other_tab.close()
+
+
+def test_near_the_end_of_a_session_the_warning_says_it_cannot_be_extended(page, owner, check_axe):
+    _forget_other_tests_deadlines(page)
+    sign_in(page, owner)
+    # Signed in nearly 8 hours ago: the absolute lifetime ends in 6 seconds.
+    cookie = next(
+        c for c in page.context.cookies() if c["name"] == django_settings.SESSION_COOKIE_NAME
+    )
+    session = SessionStore(session_key=cookie["value"])
+    session["signed_in_at"] -= django_settings.SESSION_COOKIE_AGE - 6
+    session.save()
+    page.reload()
+    dialog = page.get_by_role("dialog", name="You are about to be signed out")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("a session lasts at most 8 hours")
+    expect(dialog.get_by_role("button", name="Stay signed in")).to_be_hidden()
+    expect(dialog.get_by_role("button", name="Close this message")).to_be_focused()
+    check_axe(page, "end-of-session warning [owner]")
+    save_screenshot(page, "journey-17-6-end-of-session-warning")
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_hidden()  # and it stays closed until the session ends
+    page.wait_for_url(lambda url: reverse("login") in url, timeout=15_000)
+    expect(page.get_by_role("status")).to_have_text(
+        "You were signed out because you had been signed in for 8 hours, the longest a "
+        "session lasts."
+    )

@@ -32,7 +32,7 @@
 
   function share() {
     try {
-      var shared = { tag: tag, idle: deadlines.idle, absolute: deadlines.absolute };
+      var shared = { tag: tag, idle: deadlines.idle };
       localStorage.setItem(KEY, JSON.stringify(shared));
     } catch (error) {
       // Storage refused (a private window): each tab then counts for itself.
@@ -42,9 +42,10 @@
   function adoptShared() {
     try {
       var shared = JSON.parse(localStorage.getItem(KEY) || "null");
+      // Activity in another tab moves the idle deadline; the absolute one is the session's
+      // own, the same in every tab: each page has it from the server.
       if (shared && shared.tag === tag) {
         deadlines.idle = Math.max(deadlines.idle, Number(shared.idle) || 0);
-        deadlines.absolute = Math.max(deadlines.absolute, Number(shared.absolute) || 0);
       }
     } catch (error) {
       // As above.
