@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.permissions import can_produce_reports, can_update_action
-from actionplan.models import Action, StatusUpdate
+from actionplan.models import Action, StatusUpdate, StatusUpdateDraft
 from reports import services
 from reports.models import BoardPack
 from reports.pdf import RenderedPdf
@@ -40,6 +40,31 @@ def test_status_update_ids_outside_reach_are_refused(client, persona, wscb_plan,
             assert (get.status_code, post.status_code, written) == (403, 403, 0), pk
             writes_outside += written
     assert writes_outside == 0
+
+
+@pytest.mark.parametrize("who", SIGNED_IN)
+def test_draft_ids_outside_reach_are_refused(client, persona, wscb_plan, who):
+    user = persona(who)
+    client.force_login(user)
+    other_plan_action = make_action(description="Another partnership's action")
+    ids = list(Action.objects.values_list("pk", flat=True)) + [other_plan_action.pk]
+    allowed = 0
+    for pk in ids + [max(ids) + 1, 10**9]:
+        save = reverse("actionplan:action-draft", kwargs={"pk": pk})
+        discard = reverse("actionplan:action-draft-discard", kwargs={"pk": pk})
+        action = Action.objects.for_list().filter(pk=pk).first()
+        saved = client.post(save, {"commentary": "Sweep.", "version": 0}).status_code
+        kept = StatusUpdateDraft.objects.filter(action_id=pk, author=user).count()
+        discarded = client.post(discard).status_code
+        if action is None:
+            assert (saved, kept, discarded) == (404, 0, 404), pk
+        elif can_update_action(user, action):
+            assert (saved, kept, discarded) == (200, 1, 302), pk
+            allowed += 1
+        else:
+            assert (saved, kept, discarded) == (403, 0, 403), pk
+    assert not StatusUpdateDraft.objects.exists()  # each kept draft was discarded
+    assert (allowed == len(ids)) is (who == "business_support")
 
 
 @pytest.mark.parametrize("who", SIGNED_IN)
