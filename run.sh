@@ -107,9 +107,15 @@ serve() {
   manage createcachetable
   manage load_plan fixtures/wscb_cse_action_plan.json
   manage seed_demo
-  say "Starting the Board pack worker (manage.py db_worker) in the background"
-  # Board packs are produced by this worker, not in the web request; it stops with the server.
-  manage db_worker --no-reload --no-startup-delay &
+  # Board packs and round e-mails are made by this worker, not in the web request; it stops
+  # with the server. TASK_BACKEND=rq uses RQ on Redis instead (docs/production.md).
+  if [ "${TASK_BACKEND:-database}" = rq ]; then
+    say "Starting the background worker (manage.py rqworker, RQ on Redis)"
+    manage rqworker default --job-class django_tasks_rq.Job &
+  else
+    say "Starting the background worker (manage.py db_worker)"
+    manage db_worker --no-reload --no-startup-delay &
+  fi
   worker=$!
   say "Sending reporting rounds' e-mails every minute (manage.py run_rounds; printed below)"
   # In production cron or a systemd timer runs run_rounds (docs/rounds.md); here a loop does,

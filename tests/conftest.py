@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.conf import settings as django_settings
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -64,6 +66,28 @@ def django_db_setup(django_db_setup, django_db_blocker):
     yield
     with django_db_blocker.unblock():
         _close_stray_connections()
+
+
+def run_task_worker():
+    """Run the background worker over what is queued, then stop, as the worker ./run.sh serve
+    starts would: `db_worker`, or with TASK_BACKEND=rq, RQ's worker on the real Redis (in this
+    process, as .ci/run's Redis step runs the round journey)."""
+    if django_settings.TASK_BACKEND == "rq":
+        call_command(
+            "rqworker", "default", "--burst", "--job-class", "django_tasks_rq.Job",
+            "--worker-class", "rq.worker.SimpleWorker", verbosity=0,
+        )  # fmt: skip
+    else:
+        call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def _empty_task_queue():
+    # Redis keeps its queue between tests (the database backend's rolls back with the test).
+    if django_settings.TASK_BACKEND == "rq":
+        import django_rq
+
+        django_rq.get_queue("default").empty()
 
 
 def _close_stray_connections():

@@ -221,7 +221,19 @@ PROTECTIVE_MARKING = env_str("PROTECTIVE_MARKING", "OFFICIAL-SENSITIVE")
 # more to lay out (bench/README.md), is laid out in parts in PACK_WORKERS parallel processes
 # (0: one per core; 1: never in parallel) and joined (reports/parallel.py), where there are
 # two cores or more.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+#
+# The queue is a setting (docs/production.md, "Background work"): TASK_BACKEND=database (the
+# default: nothing else to run, `manage.py db_worker`) or TASK_BACKEND=rq, RQ on Redis at
+# REDIS_URL, for several worker hosts (`manage.py rqworker --job-class django_tasks_rq.Job`).
+TASK_BACKEND = env_str("TASK_BACKEND", "database")
+if TASK_BACKEND == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+elif TASK_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {"default": {"URL": env_str("REDIS_URL", "redis://127.0.0.1:6379/0")}}
+else:
+    raise ImproperlyConfigured(f"TASK_BACKEND must be 'database' or 'rq', not {TASK_BACKEND!r}.")
 PACK_PARALLEL_MIN_ACTIONS = env_int("PACK_PARALLEL_MIN_ACTIONS", 1000)
 PACK_WORKERS = env_int("PACK_WORKERS", 0)
 # A pack rendering with no progress for this many seconds has lost its worker (killed, or the

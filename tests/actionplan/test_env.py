@@ -1,9 +1,15 @@
-"""DATABASE_URL, read as a deployment (or a fresh clone) gives it (through dj-database-url)."""
+"""Settings read as a deployment (or a fresh clone) gives them: DATABASE_URL (through
+dj-database-url) and TASK_BACKEND."""
+
+import os
+import subprocess
+import sys
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from actionplan.project.env import database_from_url
+from tests.conftest import ROOT
 
 
 def test_no_url_is_the_sqlite_file_whose_folder_is_made_on_first_use(tmp_path):
@@ -50,3 +56,17 @@ def test_a_sqlite_url_keeps_the_apps_sqlite_options(tmp_path):
 def test_a_url_we_cannot_use_is_refused_clearly(url, message):
     with pytest.raises(ImproperlyConfigured, match=message):
         database_from_url(url, sqlite_default=None)
+
+
+def _manage_check(**env):
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, capture_output=True, text=True,
+        env={**os.environ, "DEBUG": "true", **env}, timeout=120,
+    )  # fmt: skip
+
+
+def test_the_queue_is_a_setting_and_rq_passes_the_checks():
+    assert _manage_check(TASK_BACKEND="rq").returncode == 0
+    refused = _manage_check(TASK_BACKEND="celery")
+    assert refused.returncode != 0
+    assert "TASK_BACKEND must be 'database' or 'rq', not 'celery'" in refused.stderr

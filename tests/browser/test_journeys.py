@@ -3,11 +3,11 @@ in test-artifacts/screenshots/ (and of every open page on failure, in .../failed
 """
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from actionplan.models import Rag, StatusUpdate
 from tests.browser.conftest import assert_focus_visible, expect, save_screenshot, sign_in
+from tests.conftest import run_task_worker
 
 pytestmark = pytest.mark.browser
 
@@ -218,7 +218,7 @@ def test_6_business_support_previews_and_downloads_a_board_pack(
     page.get_by_role("button", name="Produce the PDF and keep it").click()
     expect(page.locator("main")).to_contain_text("Being produced")
     # The pack is made in the background: run the worker that ./run.sh serve starts.
-    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    run_task_worker()
     # The list reloads itself every few seconds while a pack is being produced (a reload of our
     # own could race one of its reloads): wait for it to show the kept pack.
     link = page.get_by_role("link", name="Download PDF").first

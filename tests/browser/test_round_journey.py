@@ -7,20 +7,14 @@ A screenshot of each step goes to test-artifacts/screenshots/round-journey-*.png
 import re
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from tests.browser.conftest import expect, save_screenshot, sign_in
-from tests.conftest import make_action, make_body, make_plan
+from tests.conftest import make_action, make_body, make_plan, run_task_worker
 
 pytestmark = pytest.mark.browser
 
 COMMENT = "Please say which schools have named a lead."
-
-
-def _run_worker():
-    # E-mails go from the background worker: run the one ./run.sh serve starts.
-    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
 
 
 def _update(page, rag, commentary):
@@ -59,7 +53,7 @@ def test_a_quarter_from_request_to_board_pack(
     save_screenshot(support_page, "round-journey-1-support-opens-the-round")
 
     # 2. The owner's one e-mail, read back from the SMTP server.
-    _run_worker()
+    run_task_worker()  # e-mails go from the background worker
     (email,) = smtp_inbox.to("owner@example.org")
     assert "2 actions" in email["Subject"]
     text = email.get_body(("plain",)).get_content()
@@ -100,7 +94,7 @@ def test_a_quarter_from_request_to_board_pack(
     save_screenshot(chair_page, "round-journey-4-chair-returns-one-approves-another")
 
     # 6. The owner is told, reads the comment and updates again.
-    _run_worker()
+    run_task_worker()  # e-mails go from the background worker
     assert any("Returned by the chair" in m["Subject"] for m in smtp_inbox.to(owner.email))
     owner_page.goto(reverse("actionplan:my-actions"))
     expect(owner_page.locator("main")).to_contain_text(COMMENT)
