@@ -118,6 +118,18 @@ def rank(value: str | None) -> int:
     return WORST_FIRST.index(value) if value in WORST_FIRST else len(WORST_FIRST)
 
 
+IMPROVED, UNCHANGED, DETERIORATED = "improved", "unchanged", "deteriorated"
+
+
+def direction(now: str | None, before: str | None) -> str | None:
+    """The direction of travel from `before` to `now`: improved, unchanged or deteriorated;
+    None unless both are rated."""
+    if now not in WORST_FIRST or before not in WORST_FIRST:
+        return None
+    change = rank(now) - rank(before)
+    return IMPROVED if change > 0 else DETERIORATED if change < 0 else UNCHANGED
+
+
 def rank_expression(field: str) -> Case:
     """rank() in SQL, of the status in `field`."""
     return Case(

@@ -5,6 +5,8 @@ A round holds one RoundAction per action in scope: the per-quarter snapshot of t
 actionplan.models, so these are the actionplan app's models.
 """
 
+from datetime import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -12,7 +14,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from actionplan.models import Action, Plan, StatusUpdate
+from actionplan.models import Action, Plan, StatusUpdate, end_of_day
 from actionplan.quarters import Quarter
 
 ONE_OPEN_ROUND_MESSAGE = "There is already an open reporting round for this plan and quarter."
@@ -72,6 +74,13 @@ class ReportingRound(models.Model):
     @property
     def quarter_obj(self) -> Quarter:
         return Quarter.parse(self.quarter)
+
+    @property
+    def returns_from(self) -> datetime:
+        """The first instant an update counts as this round's return: when the quarter is
+        over, or when the round opened if that was sooner (a round opened early). An update
+        from before then reports on an earlier quarter, however it reaches the round."""
+        return min(self.opened_at, end_of_day(self.quarter_obj.end))
 
     @property
     def quarter_name(self) -> str:

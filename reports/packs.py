@@ -24,9 +24,18 @@ from actionplan.models import (
     end_of_day,
 )
 from actionplan.quarters import Quarter
-from actionplan.rag import LEVELS, Rag, RagLevel, is_overdue, level, rank
+from actionplan.rag import (
+    DETERIORATED,
+    IMPROVED,
+    LEVELS,
+    UNCHANGED,
+    Rag,
+    RagLevel,
+    direction,
+    is_overdue,
+    level,
+)
 
-IMPROVED, UNCHANGED, DETERIORATED = "improved", "unchanged", "deteriorated"
 _LONG_AGO = datetime(1900, 1, 1, tzinfo=UTC)
 # An action's place in the quarter's reporting round (PackAction.round_state).
 SIGNED_OFF, NOT_SIGNED_OFF, NO_RETURN = "signed off", "not signed off", "no return"
@@ -88,10 +97,7 @@ class PackAction:
     @property
     def direction(self) -> str | None:
         """Improved, unchanged or deteriorated; None unless rated at both quarter ends."""
-        if not (self.rag.rated and self.previous_rag.rated):
-            return None
-        change = rank(self.rag.value) - rank(self.previous_rag.value)
-        return IMPROVED if change > 0 else DETERIORATED if change < 0 else UNCHANGED
+        return direction(self.rag.value, self.previous_rag.value)
 
 
 @dataclass

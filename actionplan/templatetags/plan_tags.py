@@ -8,6 +8,7 @@ from actionplan.rag import (
     OVERDUE_DEFINITION,
     WORST_FIRST,
     Rag,
+    direction,
     overdue_tag_html,
     tag_html,
 )
@@ -34,6 +35,14 @@ def action_status(action, today):
     if action.is_overdue(today=today):
         return format_html("{} {}", tag_html(action.current_rag), overdue_tag_html())
     return tag_html(action.current_rag)
+
+
+@register.simple_tag
+def rag_direction(now, before):
+    """ "Improved", "Unchanged" or "Deteriorated" from `before` to `now`; "" unless both are
+    rated (actionplan.rag.direction)."""
+    travel = direction(now, before)
+    return travel.capitalize() if travel else ""
 
 
 @register.simple_tag

@@ -10,11 +10,15 @@ import pytest
 from actionplan.models import Action, StatusUpdate
 from actionplan.rag import (
     CSS_FILE,
+    DETERIORATED,
+    IMPROVED,
     LEVELS,
     NOT_RATED,
+    UNCHANGED,
     WORST_FIRST,
     Rag,
     colours,
+    direction,
     is_overdue,
     level,
     rank,
@@ -105,3 +109,19 @@ def test_chart_colours_are_read_from_the_one_stylesheet():
         assert re.search(rf"--rag-{rag.value}-text: {re.escape(rag.ink)};", css)
         assert f".tag--{rag.value}" in css
     assert colours()["rag-blue"] == "#1d4f91"
+
+
+@pytest.mark.parametrize(
+    ("now", "before", "expected"),
+    [
+        (Rag.GREEN, Rag.AMBER, IMPROVED),
+        (Rag.BLUE, Rag.RED, IMPROVED),
+        (Rag.AMBER, Rag.GREEN, DETERIORATED),
+        (Rag.RED, Rag.RED, UNCHANGED),
+        (Rag.GREEN, None, None),
+        (Rag.GREEN, NOT_RATED, None),
+        (NOT_RATED, Rag.GREEN, None),
+    ],
+)
+def test_direction_of_travel_needs_both_statuses_rated(now, before, expected):
+    assert direction(now, before) == expected

@@ -10,6 +10,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from accounts.models import Agency
 from actionplan.models import Rag, ReportingRound, Review, RoundAction
 from actionplan.quarters import Quarter
 from actionplan.rounds import (
@@ -17,6 +18,7 @@ from actionplan.rounds import (
     round_action_remove,
     round_close,
     round_open,
+    round_progress,
     working_days_after,
 )
 from actionplan.services import status_update_create
@@ -157,6 +159,48 @@ def test_a_new_update_after_sign_off_needs_sign_off_again(business_support):
     assert entry.return_update == second and entry.review == Review.AWAITING
 
 
+def test_an_update_made_after_the_quarter_before_the_round_opened_is_the_return(
+    business_support,
+):
+    owner = make_user()
+    answered, during, unanswered = make_action(), None, None
+    during = make_action(plan=answered.plan)
+    unanswered = make_action(plan=answered.plan)
+    _update(answered, owner, at=_at("2016-01-02T10:00"))  # Q3 over; the round opens later
+    _update(during, owner, at=_at("2015-12-20T10:00"))  # reports on the quarter in it
+    with time_machine.travel(_at("2016-01-04T09:00"), tick=False):
+        reporting_round = _round_with(answered, business_support)
+    entries = {e.action_id: e for e in reporting_round.round_actions.all()}
+    assert entries[answered.pk].return_update == answered.latest_update
+    assert entries[answered.pk].is_late is False
+    assert entries[answered.pk].review == Review.AWAITING
+    assert entries[during.pk].return_update is None
+    assert entries[unanswered.pk].return_update is None
+
+
+def test_an_update_dated_before_the_quarter_was_over_is_not_the_return(business_support):
+    action = make_action()
+    with time_machine.travel(_at("2016-01-04T09:00"), tick=False):
+        reporting_round = _round_with(action, business_support)
+    # Recorded while the round is open, but dated in the quarter (say, from old notes).
+    _update(action, make_user(), at=_at("2015-12-01T10:00"))
+    assert reporting_round.round_actions.get().return_update is None
+    _update(action, make_user(), at=_at("2016-01-05T10:00"))
+    assert reporting_round.round_actions.get().return_update == action.latest_update
+
+
+def test_a_round_opened_before_its_quarter_ended_takes_updates_from_its_opening(
+    business_support,
+):
+    action = make_action()
+    _update(action, make_user(), at=_at("2015-11-20T10:00"))
+    with time_machine.travel(_at("2015-12-01T09:00"), tick=False):
+        reporting_round = _round_with(action, business_support)
+    assert reporting_round.round_actions.get().return_update is None
+    _update(action, make_user(), at=_at("2015-12-10T10:00"))
+    assert reporting_round.round_actions.get().return_update == action.latest_update
+
+
 def test_an_action_out_of_scope_has_no_return(business_support):
     action = make_action()
     reporting_round = _round_with(action, business_support)
@@ -291,12 +335,79 @@ def test_round_page_queries_do_not_grow_with_actions_or_people(
             assert client.get(reporting_round.get_absolute_url()).status_code == 200
         return len(queries)
 
-    # session, user, the round (+plan, opener), the user's groups; progress: in-scope actions
-    # (+body), their owner links (+agency), the roles' holders, the people, their last
-    # e-mails, e-mails waiting, roles nobody holds; the nav's "chairs a body?" check
-    with django_assert_num_queries(12):
+    # session, user, the round (+plan, opener), the user's groups; progress: counts per body,
+    # counts per agency, the people to reply (with their counts and last e-mails), roles
+    # nobody holds, e-mails waiting; the nav's "chairs a body?" check
+    with django_assert_num_queries(10):
         client.get(large.get_absolute_url())
     assert count(small) == count(large)
+
+
+def test_progress_counts_each_action_once_per_body_and_per_agency(business_support):
+    police, council = Agency.objects.create(name="Police"), Agency.objects.create(name="Council")
+    lead, detective = make_role(agency=police), make_role(agency=police)
+    officer = make_role(agency=council)
+    body = make_body(name="Exploitation Sub-group")
+    # Two police roles (once for Police), police and council (once for each), no owner role;
+    # one for another body, and one taken out of scope (counted nowhere).
+    both_police = make_action(owners=[lead, detective], accountable_body=body)
+    plan = both_police.plan
+    shared = make_action(plan=plan, owners=[lead, officer], accountable_body=body)
+    unowned = make_action(plan=plan, accountable_body=body)
+    other = make_action(plan=plan, owners=[officer], accountable_body=make_body(name="Board"))
+    removed = make_action(plan=plan, owners=[officer], accountable_body=body)
+    reporting_round = _round_with(both_police, business_support)
+    entries = {e.action_id: e for e in reporting_round.round_actions.all()}
+    entries[both_police.pk].return_update = _update(both_police, make_user())
+    entries[both_police.pk].review = Review.APPROVED
+    entries[shared.pk].return_update = _update(shared, make_user())
+    entries[shared.pk].is_late, entries[shared.pk].review = True, Review.RETURNED
+    RoundAction.objects.bulk_update(entries.values(), ["return_update", "is_late", "review"])
+    round_action_remove(reporting_round=reporting_round, action=removed, reason="Not this quarter")
+
+    progress = round_progress(reporting_round)
+
+    def figures(tallies):
+        return {
+            t.name: (t.total, t.received, t.late, t.approved, t.returned, t.outstanding)
+            for t in tallies
+        }
+
+    assert figures([progress.overall]) == {"All actions": (4, 2, 1, 1, 1, 2)}
+    assert figures(progress.by_body) == {
+        "Board": (1, 0, 0, 0, 0, 1),
+        "Exploitation Sub-group": (3, 2, 1, 1, 1, 1),
+    }
+    assert figures(progress.by_agency) == {
+        "Council": (2, 1, 1, 0, 1, 1),
+        "No owner role": (1, 0, 0, 0, 0, 1),
+        "Police": (2, 2, 1, 1, 1, 0),
+    }
+    assert [t.name for t in progress.by_agency] == ["Council", "No owner role", "Police"]
+    assert unowned.pk in entries and other.pk in entries
+
+
+def test_people_to_reply_count_each_outstanding_action_once(business_support):
+    lead, officer, inactive_only, vacant = make_role(), make_role(), make_role(), make_role()
+    pat = make_user(username="pat", email="pat@example.org")
+    pat.roles.add(lead, officer)
+    make_user(username="cy", is_active=False).roles.add(inactive_only, officer)
+    twice = make_action(owners=[lead, officer])  # Pat holds both: one action for Pat
+    plan = twice.plan
+    make_action(plan=plan, owners=[officer])
+    answered = make_action(plan=plan, owners=[lead])
+    make_action(plan=plan, owners=[inactive_only])
+    make_action(plan=plan, owners=[vacant])
+    reporting_round = _round_with(twice, business_support)
+    _update(answered, pat, at=_at("2016-01-05T09:00"))
+
+    progress = round_progress(reporting_round)
+
+    assert [(p.username, p.outstanding, p.last_emailed) for p in progress.to_reply] == [
+        ("pat", 2, None)
+    ]
+    assert progress.roles_unheld == [inactive_only, vacant]
+    assert progress.people_without_email == []
 
 
 def test_round_export_lists_every_action_with_its_return(client, business_support):

@@ -76,7 +76,12 @@ def test_chair_reads_their_bodies_returns_with_last_quarter_and_measures(client,
         assert f"Return for {action.reference}." in html
     assert f"Return for {actions[3].reference}." not in html  # another body's
     assert "Every school has a named lead" in html
-    assert re.search(r'Last quarter</dt><dd><strong class="tag tag--amber"[^>]*>Amber<', html)
+    # Amber at the end of last quarter, Green now: the direction in words and both statuses.
+    change = re.search(r"Change from last quarter</dt><dd>(.*?)</dd>", html).group(1)
+    assert change.startswith("Improved: ")
+    assert re.search(r'tag--amber"[^>]*>Amber<.* at the end of last quarter, <strong class="tag '
+                     r'tag--green"[^>]*>Green<.*now$', change)  # fmt: skip
+    assert "Not yet rated at the end of last quarter, " in html  # the others: no direction
     assert html.count('name="approve"') == 3
 
 
