@@ -86,7 +86,7 @@ def action_row(action) -> dict[str, str]:
         "accountable_body": action.accountable_body.name,
         "timeframe": action.timeframe,
         "start_date": action.start_date.isoformat() if action.start_date else "",
-        "due_date": action.due_date.isoformat(),
+        "due_date": action.due_date.isoformat() if action.due_date else "",
         "status": Rag(rag).label if rag else "",
         "status_date": timezone.localtime(updated_at).date().isoformat() if updated_at else "",
         "commentary": commentary,

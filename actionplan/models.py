@@ -46,6 +46,9 @@ class Plan(models.Model):
     source = models.CharField(
         "source document", max_length=300, blank=True, help_text="Where the plan's text came from."
     )
+    # What the plan calls its two levels of headings ("Outcome", "Theme"...), kept on import.
+    priority_label = models.CharField("first level's name", max_length=60, default="Priority")
+    objective_label = models.CharField("second level's name", max_length=60, default="Objective")
 
     objects = PlanManager()
     history = HistoricalRecords()
@@ -340,6 +343,12 @@ class Action(models.Model):
     )
     objective = models.ForeignKey(Objective, models.CASCADE, related_name="actions")
     reference = models.CharField("ref", max_length=20, help_text="As in the plan, e.g. 2.1.4.")
+    reference_as_written = models.CharField(
+        "ref as written",
+        max_length=40,
+        blank=True,
+        help_text="An imported plan's own reference where it is not numbers and dots (R3).",
+    )
     sort_key = models.CharField(max_length=60, editable=False)
     description = models.TextField("action")
     owners_as_written = models.TextField(
@@ -355,7 +364,9 @@ class Action(models.Model):
         "timeframe", max_length=200, help_text="Verbatim from the plan, e.g. End November 2015."
     )
     start_date = models.DateField("start date", null=True, blank=True)
-    due_date = models.DateField("due date")
+    due_date = models.DateField(
+        "due date", null=True, blank=True, help_text="Empty where the timeframe gives no date."
+    )
     related = models.ManyToManyField(
         "self", blank=True, symmetrical=True, verbose_name="related actions"
     )
@@ -563,6 +574,9 @@ class StatusUpdate(models.Model):
     is_demo = models.BooleanField(
         "demo data", default=False, help_text="Made by seed_demo, not by a real person."
     )
+    is_imported = models.BooleanField(
+        "imported", default=False, help_text="Read from the status column of an imported plan."
+    )
 
     objects = StatusUpdateQuerySet.as_manager()
 
@@ -619,6 +633,7 @@ class StatusUpdateDraft(models.Model):
 
 
 # Reporting rounds live in their own module; imported here so they are this app's models.
+from actionplan.import_models import ImportLayout, PlanImport  # noqa: E402, F401
 from actionplan.round_models import (  # noqa: E402, F401
     ReportingRound,
     Review,

@@ -139,16 +139,17 @@ def rank_expression(field: str) -> Case:
     )
 
 
-def is_overdue(*, due_date: date, rag: str | None, on: date) -> bool:
+def is_overdue(*, due_date: date | None, rag: str | None, on: date) -> bool:
     """Overdue on `on`: due before that day and not complete (Blue). Not yet rated is not
-    complete."""
-    return due_date < on and rag != Rag.BLUE
+    complete. An action with no due date (an imported "Ongoing") is never overdue."""
+    return due_date is not None and due_date < on and rag != Rag.BLUE
 
 
 def overdue_expression(*, on: date, rag_field: str) -> Case:
     """is_overdue() in SQL, for an annotation, with the status in `rag_field` (NULL, not yet
     rated, is not Blue)."""
     return Case(
+        When(due_date__isnull=True, then=Value(False)),
         When(due_date__gte=on, then=Value(False)),
         When(**{rag_field: Rag.BLUE}, then=Value(False)),
         default=Value(True),

@@ -38,7 +38,7 @@ def snippet(text: str, limit: int = COMMENTARY_SNIPPET_CHARS) -> str:
 
 
 def _short_date(day) -> str:
-    return f"{day.day} {day:%b %Y}"
+    return f"{day.day} {day:%b %Y}" if day else "None"
 
 
 class CountedPaginator(Paginator):

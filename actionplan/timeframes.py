@@ -8,12 +8,23 @@ text: a silent guess at a deadline would be worse than no date at all.
     September - December 2015                      -> start 1 September, due 31 December
     Campaign : January 2016 Evaluation : March 2016 -> milestones; due is the last one
     November 2015 November 2015                    -> one date written twice
+
+and what other partnerships' plans write (read when a plan is imported):
+
+    Apr-17 / Sept 2017 / by end of March 2016      -> the month's last day
+    31/03/2016 / 2016-03-31                        -> that day
+    Q3 2015/16 / end of Q3 2015-16                 -> the financial quarter's last day
+    by end of Q3                                   -> the same, in the year passed as `year`
+                                                      (an imported plan's first year)
+    Ongoing / TBC / To be confirmed in ...         -> UndatedTimeframeError: no due date, by design
 """
 
 import calendar
 import re
 from dataclasses import dataclass, field
 from datetime import date
+
+from actionplan.quarters import Quarter
 
 _MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
 _MONTHS |= {name.lower(): number for number, name in enumerate(calendar.month_abbr) if name}
@@ -29,6 +40,16 @@ _MONTH_RANGE = re.compile(
     rf"^{_MONTH.format('first')}(?:\s+{_YEAR.format('first_year')})?\s*[-–]\s*"
     rf"{_MONTH.format('last')}\s+{_YEAR.format('year')}$"
 )
+_SHORT_MONTH = re.compile(r"^(?P<month>[A-Za-z]{3,9})\.?[-\s'/]+(?P<year>\d{2})$")
+_DMY = re.compile(r"^(?P<day>\d{1,2})[/.](?P<month>\d{1,2})[/.](?P<year>\d{4})$")
+_ISO = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})$")
+_QUARTER = re.compile(
+    r"^Q(?P<number>[1-4])(?:\s+(?P<year>\d{4})\s*[/-]\s*(?P<next>\d{2}|\d{4}))?$", re.I
+)
+_LEAD_IN = re.compile(r"^(?:by|before|no later than|due)?\s*(?:the\s+)?(?:end\s+of\s+)?", re.I)
+_UNDATED = re.compile(
+    r"^(?:ongoing|on-going|tbc|tba|to be (?:confirmed|agreed|decided)\b.*|n/?a)$", re.I
+)
 _MILESTONE = re.compile(
     r"(?P<label>[A-Za-z][A-Za-z ]*?)\s*:\s*(?P<when>.+?)(?=\s+[A-Za-z][A-Za-z ]*?\s*:|$)"
 )
@@ -36,6 +57,10 @@ _MILESTONE = re.compile(
 
 class TimeframeError(ValueError):
     pass
+
+
+class UndatedTimeframeError(TimeframeError):
+    """A timeframe that says, on purpose, that there is no date ("Ongoing", "TBC")."""
 
 
 @dataclass(frozen=True)
@@ -46,12 +71,17 @@ class Timeframe:
     milestones: list[tuple[str, date]] = field(default_factory=list)
 
 
-def parse_timeframe(text: str) -> Timeframe:
-    """Parse one timeframe cell; raise TimeframeError naming the text if the form is unknown."""
+def parse_timeframe(text: str, *, year: int | None = None) -> Timeframe:
+    """Parse one timeframe cell; raise TimeframeError naming the text if the form is unknown.
+    `year`: the financial year a quarter written without one ("by end of Q3") falls in."""
     cleaned = " ".join(text.split())
     if not cleaned:
         raise TimeframeError("The timeframe is empty: write when the action is due.")
-    single = _parse_date(cleaned)
+    if _UNDATED.match(cleaned):
+        raise UndatedTimeframeError(
+            f"The timeframe {text!r} gives no date, so there is no due date."
+        )
+    single = _parse_date(cleaned) or _parse_other_date(cleaned, text, year)
     if single:
         return Timeframe(text=text, due=single)
     if match := _MONTH_RANGE.match(cleaned):
@@ -79,6 +109,39 @@ def _parse_date(text: str) -> date | None:
     if match := _MONTH_DATE.match(text):
         return _month_end(int(match["year"]), _month(match["month"], text))
     return None
+
+
+def _parse_other_date(cleaned: str, text: str, year: int | None) -> date | None:
+    """The forms other plans write: a lead-in ("by end of"), "Apr-17", numeric dates and
+    financial quarters."""
+    bare = _LEAD_IN.sub("", cleaned, count=1).strip() or cleaned
+    if bare != cleaned and (day := _parse_date(bare)):
+        return day
+    if match := _SHORT_MONTH.match(bare):
+        return _month_end(2000 + int(match["year"]), _month(match["month"], text))
+    if match := _DMY.match(bare) or _ISO.match(bare):
+        try:
+            return date(int(match["year"]), int(match["month"]), int(match["day"]))
+        except ValueError:
+            raise TimeframeError(
+                f"The timeframe {text!r} names a day that does not exist."
+            ) from None
+    if match := _QUARTER.match(bare):
+        return _quarter_end(match, text, year)
+    return None
+
+
+def _quarter_end(match: re.Match, text: str, year: int | None) -> date:
+    if match["year"]:
+        first = int(match["year"])
+        following = int(match["next"]) % 100
+        if following != (first + 1) % 100:
+            raise TimeframeError(f"The timeframe {text!r} names a financial year that is not one.")
+    elif year is not None:
+        first = year
+    else:
+        raise TimeframeError(f"The timeframe {text!r} names a quarter but not its year.")
+    return Quarter(first, int(match["number"])).end
 
 
 def _month(name: str, text: str) -> int:

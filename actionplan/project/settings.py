@@ -255,6 +255,17 @@ ROUND_SIGN_OFF_WORKING_DAYS = env_int("ROUND_SIGN_OFF_WORKING_DAYS", 10)
 ROUND_REMINDER_DAYS_BEFORE = env_int("ROUND_REMINDER_DAYS_BEFORE", 3)
 ROUND_SECOND_CHASER_DAYS_AFTER = env_int("ROUND_SECOND_CHASER_DAYS_AFTER", 7)
 ROUND_EMAIL_CLAIM_SECONDS = env_int("ROUND_EMAIL_CLAIM_SECONDS", 600)
+# Importing a plan (docs/importing.md): the largest file, rows and columns accepted, all checked
+# before the file is parsed; a zipped file (XLSX, DOCX) may hold at most IMPORT_MAX_ZIP_ENTRIES
+# parts unzipping to at most IMPORT_MAX_UNZIPPED_BYTES and IMPORT_MAX_ZIP_RATIO times its size
+# (else a zip bomb). An upload not confirmed is kept IMPORT_PENDING_HOURS, then deleted.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10_000_000)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 5000)
+IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 50)
+IMPORT_MAX_ZIP_ENTRIES = env_int("IMPORT_MAX_ZIP_ENTRIES", 1000)
+IMPORT_MAX_UNZIPPED_BYTES = env_int("IMPORT_MAX_UNZIPPED_BYTES", 200_000_000)
+IMPORT_MAX_ZIP_RATIO = env_int("IMPORT_MAX_ZIP_RATIO", 100)
+IMPORT_PENDING_HOURS = env_int("IMPORT_PENDING_HOURS", 24)
 # The address e-mails link to (no trailing slash needed).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
