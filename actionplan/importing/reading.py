@@ -253,9 +253,13 @@ def _merged_ranges(data: bytes, workbook, title: str) -> list[tuple[int, int, in
     ranges = []
     with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open(path.lstrip("/")) as part:
         parser = etree.iterparse(
-            part, events=("end",), tag=f"{_SPREADSHEET_NS}mergeCell", resolve_entities=False,
-            no_network=True, huge_tree=False,
-        )  # fmt: skip
+            part,
+            events=("end",),
+            tag=f"{_SPREADSHEET_NS}mergeCell",
+            resolve_entities=False,
+            no_network=True,
+            huge_tree=False,
+        )
         for _, element in parser:
             min_col, min_row, max_col, max_row = range_boundaries(element.get("ref"))
             ranges.append((min_row - 1, min_col - 1, max_row - 1, max_col - 1))

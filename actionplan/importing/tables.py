@@ -15,6 +15,38 @@ _NOTE = re.compile(
 )
 
 
+LEVEL_WORDS = (
+    "priority",
+    "priorities",
+    "outcome",
+    "outcomes",
+    "theme",
+    "themes",
+    "objective",
+    "objectives",
+    "recommendation",
+    "recommendations",
+    "aim",
+    "aims",
+    "area",
+    "areas",
+    "workstream",
+    "strand",
+    "goal",
+    "goals",
+    "section",
+    "target areas",
+)
+HEADING = re.compile(
+    r"^(?:(?P<label>[A-Za-z][A-Za-z /&'-]{0,40}?)\s+)?(?P<number>\d+(?:\.\d+)*)\.?"
+    r"(?=$|[\s:\-–.])\s*[:\-–.]?\s*(?P<title>.*)$",
+    re.S,
+)
+LABELLED = re.compile(r"^(?P<label>[A-Za-z][A-Za-z /&'-]{0,40}?)\s*:\s*(?P<title>.+)$", re.S)
+# A reference at the start of the action's text ("1.1.1 Commission...", "R3 Review...", "4. Do"):
+# with a dot or a letter, so that "2015 plan..." or "16 staff trained" is not read as one.
+
+
 @dataclass
 class Row:
     """A row under the header: `number` is the row's number in the file (1-based), `kind`
@@ -63,8 +95,12 @@ def find_header(grid: Grid) -> int:
 def find_table(grid: Grid, header_index: int | None = None) -> Table:
     index = find_header(grid) if header_index is None else header_index
     header = [cell_text(c) for c in grid.rows[index]]
-    title = [_first_text(row) for row in grid.rows[:index] if _first_text(row)]
+    first_heading = _first_heading_above(grid, index)
+    title = [_first_text(row) for row in grid.rows[:first_heading] if _first_text(row)]
     rows, skipped = [], []
+    for number, cells in enumerate(grid.rows[first_heading:index], start=first_heading + 1):
+        if _first_text(cells):
+            rows.append(Row(number, "section", cells, _first_text(cells)))
     for number, cells in enumerate(grid.rows[index + 1 :], start=index + 2):
         kind = _classify(cells, header, across=(number - 1) in grid.across)
         if kind in ("action", "section"):
@@ -72,6 +108,34 @@ def find_table(grid: Grid, header_index: int | None = None) -> Table:
         elif kind != "blank":
             skipped.append((number, kind))
     return Table(index + 1, header, title, _drop_trailing_notes(rows, skipped), skipped)
+
+
+def _first_heading_above(grid: Grid, header_index: int) -> int:
+    """Where headings start above the header (a Word plan's "Key Priority 1" paragraphs before
+    its first table): the first single-cell row from which every such row is a heading, a
+    level's name or a statement; the header's index where there is none."""
+    start = header_index
+    for index in range(header_index - 1, -1, -1):
+        row = grid.rows[index]
+        text = _first_text(row)
+        if not text:
+            continue
+        if sum(1 for c in row if cell_text(c)) > 1:
+            break
+        label, number, _ = parse_heading(text)
+        if number or label or names_a_level(text) or LABELLED.match(text):
+            start = index
+    return _first_numbered(grid, start, header_index)
+
+
+def _first_numbered(grid: Grid, start: int, header_index: int) -> int:
+    """Headings begin at the first numbered or labelled heading: plain lines before it
+    are the title."""
+    for index in range(start, header_index):
+        label, number, _ = parse_heading(_first_text(grid.rows[index]))
+        if number or label:
+            return index
+    return header_index
 
 
 def _first_text(row) -> str:
@@ -110,3 +174,25 @@ def _drop_trailing_notes(rows: list[Row], skipped) -> list[Row]:
         skipped.append((rows[-1].number, "note"))
         rows.pop()
     return rows
+
+
+def parse_heading(text: str) -> tuple[str, str, str]:
+    """(label, number, title) of a heading: a label only where it names a level."""
+    if match := HEADING.match(text):
+        label = (match["label"] or "").strip()
+        if not label or names_a_level(label):
+            return label, match["number"], match["title"].strip()
+    if (match := LABELLED.match(text)) and is_level_word(match["label"]):
+        return match["label"].strip(), "", match["title"].strip()
+    return "", "", text.strip()
+
+
+def is_level_word(label: str) -> bool:
+    words = label.lower().split()
+    return bool(words) and words[-1] in LEVEL_WORDS and len(words) <= 3
+
+
+def names_a_level(text: str) -> bool:
+    """ "Key Priority", "Key Target Areas/Objectives": a few words, the last a level's name."""
+    words = re.split(r"[\s/]+", text.lower().strip(" :"))
+    return 0 < len(words) <= 5 and words[-1] in LEVEL_WORDS

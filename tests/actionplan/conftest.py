@@ -1,15 +1,20 @@
 """Sub-group dashboards and the Board overview: a small body whose statuses on 31 December
 2015 are known (the `sample` fixture), a big one for query counts, and how tests read a page."""
 
+import io
+import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import docx
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from openpyxl import Workbook
 
 from accounts.models import Agency
 from actionplan.models import AccountableBody, Measure, Objective, Priority, Rag
@@ -179,3 +184,128 @@ def counting_client(client, time_machine):
     client.force_login(make_user())
     client.get(reverse("actionplan:overview"))  # the first request records session activity
     return client
+
+
+# Plan files for the import tests: the WSCB plan as partnerships keep such plans, written from
+# its source document (fixtures/source), the way the published plan looks: title rows,
+# headings as rows of their own, several owners and measures in one cell.
+
+WSCB_SOURCE = (
+    Path(__file__).resolve().parents[2] / "fixtures" / "source" / "wscb_cse_action_plan.json"
+)
+WSCB_DETAILS = {
+    "title": "Child Sexual Exploitation (CSE) Action Plan for Implementation 2015-18",
+    "partnership": "Worcestershire Safeguarding Children Board",
+    "short_name": "WSCB",
+    "period": "2015-18",
+    "slug": "wscb-imported",
+    "source": "Appendix 2: WSCB Action Plan for Implementation (CSE Strategy 2015-18)",
+    "status_from": "none",
+}
+
+
+def wscb_source() -> dict:
+    return json.loads(WSCB_SOURCE.read_text(encoding="utf-8"))
+
+
+def _priority_title(priority) -> str:
+    # The published plan writes Priority 4's title with a colon ("Pursue and Disrupt:").
+    return priority["title"] + (":" if priority["number"] == 4 else "")
+
+
+def _objective_heading(objective) -> str | None:
+    """None where the published plan gives no heading (objective 1.2)."""
+    if not objective.get("title_given", True):
+        return None
+    return f"{objective['number']} {objective['title']}"
+
+
+def wscb_xlsx() -> bytes:
+    """An officer's spreadsheet: title rows, a header, each priority and objective a row merged
+    across the table, references in a column, owners and measures several to a cell, a key
+    below the table."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Action plan"
+    sheet.append(["Appendix 2"])
+    sheet.append(["WSCB Action Plan for Implementation"])
+    sheet.append([])
+    sheet.append(["Ref", "Action", "Lead officer/agency", "Success measure", "Accountable body",
+                  "Timescale"])  # fmt: skip
+
+    def across(text):
+        sheet.append([text])
+        sheet.merge_cells(start_row=sheet.max_row, start_column=1, end_row=sheet.max_row,
+                          end_column=6)  # fmt: skip
+
+    for priority in wscb_source()["priorities"]:
+        across(f"Key Priority {priority['number']}: {_priority_title(priority)}")
+        across(f"Overarching priority: {priority['statement']}")
+        for objective in priority["objectives"]:
+            if heading := _objective_heading(objective):
+                across(heading)
+            for action in objective["actions"]:
+                sheet.append([
+                    action["ref"], action["description"], action["owners_as_written"],
+                    "\n".join(f"• {m}" for m in action["measures"]),
+                    action["accountable_body_as_written"], action["timeframe"],
+                ])  # fmt: skip
+    sheet.append([])
+    sheet.append(["Key: RAG ratings are reported to the Board each quarter."])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def wscb_docx() -> bytes:
+    """The Word document, as published: headings as paragraphs between tables, one table per
+    objective with its header row repeated, the reference at the start of the action's text."""
+    document = docx.Document()
+    document.add_paragraph("Appendix 2")
+    document.add_paragraph("WSCB Action Plan for Implementation")
+    header = ["Action", "Action Owner", "Measure", "Accountable body", "Timeframe"]
+    for priority in wscb_source()["priorities"]:
+        document.add_paragraph(f"Key Priority {priority['number']}")
+        document.add_paragraph(_priority_title(priority))
+        document.add_paragraph(f"Overarching priority: {priority['statement']}")
+        document.add_paragraph("Key Target Areas/Objectives")
+        for objective in priority["objectives"]:
+            if heading := _objective_heading(objective):
+                document.add_paragraph(heading)
+            table = document.add_table(rows=1, cols=len(header))
+            for cell, text in zip(table.rows[0].cells, header, strict=True):
+                cell.text = text
+            for action in objective["actions"]:
+                cells = table.add_row().cells
+                values = [
+                    f"{action['ref']} {action['description']}", action["owners_as_written"],
+                    "\n".join(action["measures"]), action["accountable_body_as_written"],
+                    action["timeframe"],
+                ]  # fmt: skip
+                for cell, text in zip(cells, values, strict=True):
+                    cell.text = text
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def wscb_owner_choices(plan_import, expected_roles) -> dict:
+    """What business support choose on the preview for each owner part whose suggestion is
+    not the role the WSCB plan's transcriber recorded (docs/wscb-plan.md): the judgement calls.
+    `expected_roles`: the fixture's roles per action reference. Returns {part key: "role:<pk>"}."""
+    from actionplan.importing.commit import preview
+
+    result = preview(plan_import)
+    choices = {}
+    for action in result.draft.actions:
+        expected = expected_roles[action.reference]
+        keys = action.owner_keys
+        if len(keys) == len(expected):
+            pairs = zip(keys, expected, strict=True)
+        else:  # a cell the importer could not split as the transcriber did
+            pairs = [(keys[0], expected[0])] if keys else []
+        for key, role in pairs:
+            part = result.draft.owners[key]
+            if part.role_id != role.pk:
+                choices[key] = f"role:{role.pk}"
+    return choices
