@@ -112,6 +112,11 @@ def can_produce_reports(user) -> bool:
     return is_business_support(user) or is_board_member(user)
 
 
+def can_import_plans(user) -> bool:
+    """Bring a plan in from a spreadsheet or Word table (actionplan.importing)."""
+    return is_business_support(user)
+
+
 def can_manage_rounds(user) -> bool:
     return is_business_support(user)
 

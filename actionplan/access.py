@@ -5,13 +5,15 @@ Who may do what is decided by accounts.permissions; this module only fetches and
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from accounts.permissions import (
+    can_import_plans,
     can_manage_rounds,
     can_update_action,
     can_view_round_progress,
 )
-from actionplan.models import Action, ReportingRound
+from actionplan.models import Action, PlanImport, ReportingRound
 
 
 def get_action_for_update(request, pk: int) -> Action:
@@ -22,6 +24,19 @@ def get_action_for_update(request, pk: int) -> Action:
             "You cannot update this action: you do not own it or chair its body."
         )
     return action
+
+
+def get_plan_import(request, pk: int, *, committed: bool = False):
+    """The user's own upload (else 404), pending and not expired, or with `committed` an import
+    they made; only business support import plans (else 403)."""
+    if not can_import_plans(request.user):
+        raise PermissionDenied("Plans are imported by Board business support.")
+    imports = PlanImport.objects.filter(uploaded_by=request.user)
+    if committed:
+        imports = imports.filter(state=PlanImport.State.COMMITTED).select_related("plan")
+    else:
+        imports = imports.pending(now=timezone.now())
+    return get_object_or_404(imports, pk=pk)
 
 
 def get_round(request, pk: int, *, manage: bool = False):

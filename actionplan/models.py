@@ -90,10 +90,15 @@ class Priority(models.Model):
         ]
 
     def __str__(self):
-        return f"Priority {self.number}: {self.title}"
+        return f"Priority {self.number}: {self.display_title}"
 
     def natural_key(self):
         return (*self.plan.natural_key(), self.number)
+
+    @property
+    def display_title(self):
+        """An imported plan's first-level heading may not be given (a plan with no headings)."""
+        return self.title or NO_HEADING
 
     natural_key.dependencies = ["actionplan.plan"]
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from actionplan import round_views, views
+from actionplan import import_views, round_views, views
 
 app_name = "actionplan"
 
@@ -11,6 +11,11 @@ urlpatterns = [
     path("bodies/<int:pk>/", views.BodyDashboardView.as_view(), name="body-dashboard"),
     path("bodies/<int:pk>/export.<str:fmt>", views.body_export, name="body-export"),
     path("plans/", views.plan_list, name="plan-list"),
+    # Before plan-detail, whose slug would take "import" (a plan may not be called that).
+    path("plans/import/", import_views.import_upload, name="import-upload"),
+    path("plans/import/<int:pk>/mapping/", import_views.import_mapping, name="import-mapping"),
+    path("plans/import/<int:pk>/preview/", import_views.import_preview, name="import-preview"),
+    path("plans/import/<int:pk>/done/", import_views.import_done, name="import-done"),
     path("plans/<slug:slug>/", views.plan_detail, name="plan-detail"),
     path("plans/<slug:slug>/export.<str:fmt>", views.plan_export, name="plan-export"),
     path("actions/<int:pk>/", views.action_detail, name="action-detail"),

@@ -13,6 +13,13 @@ from django.apps import apps
 from django.test import Client
 from django.urls import reverse
 
+from actionplan.import_forms import MatchForm
+from actionplan.importing.commit import (
+    plan_import_commit,
+    plan_import_create,
+    plan_import_map,
+    preview,
+)
 from actionplan.quarters import Quarter
 from actionplan.rounds import round_open
 from actionplan.services import status_update_create
@@ -44,7 +51,46 @@ def objects(target_action, business_support, monkeypatch):
         commentary="On track: the protocol is drafted.", expected_version=target_action.version,
     )  # fmt: skip
     entry = reporting_round.round_actions.get(action=target_action)
-    return SimpleNamespace(action=target_action, pack=pack, round=reporting_round, entry=entry)
+    upload, imported = _imports(business_support)
+    return SimpleNamespace(
+        action=target_action, pack=pack, round=reporting_round, entry=entry,
+        upload=upload, imported=imported, matches=_matches(upload),
+    )  # fmt: skip
+
+
+IMPORT_CSV = (
+    b"Action,Lead,Accountable body,Timescale\n"
+    b"Review the pathway,Chair of CSE Panel,CSE Strategic Group,March 2016\n"
+)
+
+
+def _import_details(slug):
+    return {
+        "title": "Imported", "partnership": "A partnership", "short_name": "",
+        "period": "2016-19", "slug": slug, "status_from": "none", "status_date": "",
+    }  # fmt: skip
+
+
+def _imports(user):
+    """A pending upload, mapped, and an import already made: both business support's."""
+    uploads = []
+    for slug in ("imported-pending", "imported-done"):
+        upload = plan_import_create(name="plan.csv", data=IMPORT_CSV, uploaded_by=user)
+        plan_import_map(plan_import=upload, mapping=upload.mapping, details=_import_details(slug))
+        uploads.append(upload)
+    plan_import_commit(plan_import=uploads[1], user=user)
+    return uploads
+
+
+def _matches(upload):
+    """The preview's form as shown: every match as suggested."""
+    form = MatchForm(plan_import=upload, result=preview(upload))
+    return {name: form[name].initial for name in form.fields}
+
+
+def _mapping_post(o):
+    return {"column_0": "description", "column_1": "owners", "column_2": "accountable_body",
+            "column_3": "timeframe", **_import_details("imported-mapped")}  # fmt: skip
 
 
 def _valid_update(o):
@@ -130,6 +176,21 @@ MATRIX = [
     Row("actionplan:round-close", "GET", _expect(MAY_RUN_ROUNDS), kwargs=_round),
     Row("actionplan:round-close", "POST", _expect(MAY_RUN_ROUNDS, ok=302), kwargs=_round,
         data=lambda o: {}),
+    # Importing a plan: business support only; each upload is its uploader's alone
+    # (tests/actionplan/test_import_pages.py checks another's gives 404).
+    Row("actionplan:import-upload", "GET", _expect(MAY_RUN_ROUNDS)),
+    Row("actionplan:import-upload", "POST", _expect(MAY_RUN_ROUNDS), data=lambda o: {},
+        note="no file: the form again"),
+    Row("actionplan:import-mapping", "GET", _expect(MAY_RUN_ROUNDS),
+        kwargs=lambda o: {"pk": o.upload.pk}),
+    Row("actionplan:import-mapping", "POST", _expect(MAY_RUN_ROUNDS, ok=302),
+        kwargs=lambda o: {"pk": o.upload.pk}, data=_mapping_post),
+    Row("actionplan:import-preview", "GET", _expect(MAY_RUN_ROUNDS),
+        kwargs=lambda o: {"pk": o.upload.pk}),
+    Row("actionplan:import-preview", "POST", _expect(MAY_RUN_ROUNDS, ok=302),
+        kwargs=lambda o: {"pk": o.upload.pk}, data=lambda o: {**o.matches, "confirm": "1"}),
+    Row("actionplan:import-done", "GET", _expect(MAY_RUN_ROUNDS),
+        kwargs=lambda o: {"pk": o.imported.pk}),
     Row("reports:pack-list", "GET", _expect(MAY_REPORT)),
     Row("reports:pack-new", "GET", _expect(MAY_REPORT)),
     # The preview button: the matrix checks who may, not how long a PDF takes.
