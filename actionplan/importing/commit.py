@@ -69,11 +69,18 @@ def plan_imports_purge(*, now=None) -> int:
 def plan_import_create(*, name: str, data: bytes, uploaded_by) -> PlanImport:
     """Read and check an upload (ImportFileError if it cannot be imported, nothing written),
     and keep its rows pending with a suggested (or remembered) mapping."""
+    plan_import = plan_import_read(name=name, data=data, uploaded_by=uploaded_by)
+    plan_imports_purge()
+    plan_import.save()
+    return plan_import
+
+
+def plan_import_read(*, name: str, data: bytes, uploaded_by) -> PlanImport:
+    """The upload read and checked, not saved (a dry run writes nothing)."""
     grid = read_file(name, data)
     header_index = find_header(grid)
     table = find_table(grid, header_index)
-    plan_imports_purge()
-    return PlanImport.objects.create(
+    return PlanImport(
         uploaded_by=uploaded_by,
         file_name=name[-255:],
         sha256=hashlib.sha256(data).hexdigest(),
