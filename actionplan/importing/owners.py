@@ -79,7 +79,8 @@ class Directory:
 
     def __init__(self):
         self.agencies = {a.pk: a for a in Agency.objects.order_by("name")}
-        self.roles = {r.pk: r for r in OwnerRole.objects.order_by("agency__name", "title")}
+        roles = OwnerRole.objects.select_related("agency").order_by("agency__name", "title")
+        self.roles = {r.pk: r for r in roles}
         self.bodies = {b.pk: b for b in AccountableBody.objects.order_by("name")}
         self._agency_names = {}
         for agency in self.agencies.values():
