@@ -209,15 +209,17 @@ def normalise_header(text: str) -> str:
     return " ".join(_WORDS.split(text.lower())).strip()
 
 
-def field_for_header(text: str) -> str:
-    """The field a header names, or "" if none: an exact synonym first, then a synonym that
-    the header starts with ("Timescale for completion")."""
+def field_for_header(text: str, *, exact: bool = False) -> str:
+    """The field a header names, or "" if none: an exact synonym first, then (unless `exact`)
+    a synonym that the header starts with ("Timescale for completion")."""
     header = normalise_header(text)
     if not header:
         return ""
     for name, words in SYNONYMS:
         if header in words:
             return name
+    if exact:
+        return ""
     for name, words in SYNONYMS:
         if any(len(word) > 3 and header.startswith(word + " ") for word in words):
             return name

@@ -20,7 +20,6 @@ CLOSE_MATCH = 0.82
 _STOP_WORDS = {"of", "the", "and", "for", "&"}
 _PUNCTUATION = re.compile(r"[^\w&]+")
 _TRAILING_AGENCY = re.compile(r"^(?P<rest>.+?)\s*(?:[–—]|\s-\s|,)\s*(?P<agency>[^,–—]+?)\.?$")
-_PARENTHESIS = re.compile(r"^(?P<rest>.+?)\s*\((?P<inner>[^()]+)\)\.?$")
 _WITHIN_AGENCY = re.compile(
     r"^(?P<rest>.+?)\s+(?:within|in|at|from)\s+(?P<agency>(?:the\s+)?[^,]+?)\.?$", re.I
 )
@@ -153,14 +152,30 @@ class Directory:
 
 def _agency_names(agency) -> list[str]:
     names = [agency.name, agency.short_name, _without_parenthesis(agency.name)]
-    if inner := _PARENTHESIS.match(agency.name):
-        names.append(inner["inner"])
+    if split := trailing_parenthesis(agency.name):
+        names.append(split[1])
     return [normalise(n) for n in names if n]
 
 
 def _without_parenthesis(text: str) -> str:
-    match = _PARENTHESIS.match(text)
-    return match["rest"] if match else text
+    split = trailing_parenthesis(text)
+    return split[0] if split else text
+
+
+def trailing_parenthesis(text: str) -> tuple[str, str] | None:
+    """("Chair of MASH Group", "Multi-Agency Safeguarding Hub (MASH)") from
+    "Chair of MASH Group (Multi-Agency Safeguarding Hub (MASH))": the last bracketed words,
+    brackets inside them allowed; None where the text does not end with one."""
+    text = text.rstrip().rstrip(".")
+    if not text.endswith(")"):
+        return None
+    depth = 0
+    for index in range(len(text) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(text[index], 0)
+        if depth == 0:
+            rest, inner = text[:index].strip(), text[index + 1 : -1].strip()
+            return (rest, inner) if rest and inner else None
+    return None
 
 
 def split_owner_cell(text: str, directory: Directory) -> list[OwnerPart]:
@@ -208,10 +223,11 @@ def trailing_agency(chunk: str, directory: Directory) -> tuple[str, int | None, 
     """(titles, agency id, the agency as written with its separator) of "X – Agency",
     "X, Agency", "X (Agency)" or "X within the Agency"; the whole chunk and None where no
     agency is named."""
-    for pattern in (_PARENTHESIS, _TRAILING_AGENCY, _WITHIN_AGENCY):
+    if (split := trailing_parenthesis(chunk)) and (agency_id := directory.agency_for(split[1])):
+        return split[0], agency_id, chunk[len(split[0]) :]
+    for pattern in (_TRAILING_AGENCY, _WITHIN_AGENCY):
         match = pattern.match(chunk)
-        named = match and (match["inner"] if pattern is _PARENTHESIS else match["agency"])
-        if match and (agency_id := directory.agency_for(named)):
+        if match and (agency_id := directory.agency_for(match["agency"])):
             return match["rest"].strip(), agency_id, chunk[len(match["rest"]) :]
     return chunk, None, ""
 

@@ -163,7 +163,7 @@ def _repeats_header(cells, header) -> bool:
     if len(filled) < 2:
         return False
     own = {normalise_header(h) for h in header if h}
-    same = sum(1 for t in filled if t in own or field_for_header(t))
+    same = sum(1 for t in filled if t in own or field_for_header(t, exact=True))
     return same >= max(2, len(filled) - 1) and all(len(t) < 40 for t in filled)
 
 
