@@ -22,7 +22,7 @@ from actionplan.importing.mapping import layout_signature, mapping_errors, sugge
 from actionplan.importing.owners import Directory
 from actionplan.importing.reading import FORMATS, Grid, read_file
 from actionplan.importing.structure import PlanDraft, build_draft
-from actionplan.importing.tables import Table, find_header, find_table
+from actionplan.importing.tables import NOTE, Table, find_header, find_table
 from actionplan.models import (
     AccountableBody,
     Action,
@@ -97,8 +97,10 @@ def _suffix(name: str) -> str:
 
 
 def _default_details(table: Table) -> dict:
+    """The plan's title guessed from the title rows (the last that is not a note)."""
+    titles = [line for line in table.title if not NOTE.match(line)]
     return {
-        "title": table.title[-1][:200] if table.title else "",
+        "title": titles[-1][:200] if titles else "",
         "status_from": "none",
         "status_date": timezone.localdate().isoformat(),
     }

@@ -9,7 +9,7 @@ from actionplan.importing.reading import Grid, ImportFileError
 
 # How far down a title page may push the header.
 HEADER_SEARCH_ROWS = 60
-_NOTE = re.compile(
+NOTE = re.compile(
     r"^(key|note|notes|nb|source|rag key|rag rating key|updated|last updated|version)\b\s*[:.\-]",
     re.I,
 )
@@ -149,7 +149,7 @@ def _classify(cells, header, *, across: bool) -> str:
     if _repeats_header(cells, header):
         return "repeated header"
     first = cell_text(cells[filled[0]])
-    if len(filled) == 1 and _NOTE.match(first):
+    if len(filled) == 1 and NOTE.match(first):
         return "note"
     if across or filled == [0]:
         return "section"

@@ -309,3 +309,41 @@ def wscb_owner_choices(plan_import, expected_roles) -> dict:
             if part.role_id != role.pk:
                 choices[key] = f"role:{role.pk}"
     return choices
+
+
+def messy_xlsx() -> bytes:
+    """A partnership's working spreadsheet: title rows and a key above the table, merged
+    heading rows, a month-year date cell, headings the importer half-guesses ("Outcome" reads
+    as a level, "Target" as a measure) and an owner written in shorthand."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Herefordshire Safeguarding Board"])
+    sheet.append(["Neglect strategy: action plan 2016-19"])
+    sheet.append([])
+    sheet.append(["Key: R = off track, A = at risk, G = on track, B = complete"])
+    sheet.append(["No.", "What we will do", "Who", "Outcome", "Target", "Reporting to", "RAG"])
+
+    def across(text):
+        sheet.append([text])
+        sheet.merge_cells(start_row=sheet.max_row, start_column=1, end_row=sheet.max_row,
+                          end_column=7)  # fmt: skip
+
+    across("Priority 1: Early help")
+    across("1.1 Find neglect early")
+    sheet.append(["1.1.1", "Audit the front door's neglect referrals", "Head of PVP, WMP",
+                  "Audit report to the Board", date(2017, 4, 1), "Neglect Sub Group",
+                  "G"])  # fmt: skip
+    sheet["E" + str(sheet.max_row)].number_format = "mmm-yy"
+    sheet.append(["1.1.2", "Train health visitors in the <script>neglect</script> toolkit",
+                  "Designated Nurse", "All health visitors trained\nToolkit used in 80% of visits",
+                  "Sept 2017", "Neglect Sub Group", "A"])  # fmt: skip
+    across("Priority 2: Practice")
+    across("2.1 Improve supervision")
+    sheet.append(["2.1.1", "Review supervision of neglect cases", "Chair of CSE Strategic Group",
+                  "Supervision audit shows improvement", "Ongoing", "CSE Strategic Group",
+                  "R"])  # fmt: skip
+    sheet.append([])
+    sheet.append(["Note: updated quarterly by business support"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

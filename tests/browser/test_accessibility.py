@@ -18,11 +18,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from actionplan.importing.commit import plan_import_commit, plan_import_create, plan_import_map
 from actionplan.models import Plan, Rag
 from actionplan.quarters import Quarter
 from actionplan.rounds import round_open, sign_off_create
 from actionplan.services import status_update_create, status_update_draft_save
 from reports.models import BoardPackRequest
+from tests.actionplan.conftest import messy_xlsx
 from tests.browser.conftest import ROOT, expect, password_reset_path
 from tests.conftest import PASSWORD
 
@@ -210,6 +212,32 @@ def return_one(ctx):
     )  # fmt: skip
 
 
+def upload_a_plan(ctx, *, mapped=True, confirmed=False):
+    """A messy spreadsheet uploaded by business support; mapped with its plan's details (two
+    columns fixed), or also imported."""
+    support = ctx.person("business_support")
+    ctx.upload = plan_import_create(name="Neglect plan.xlsx", data=messy_xlsx(),
+                                    uploaded_by=support)  # fmt: skip
+    if mapped:
+        mapping = ["reference", "description", "owners", "measures", "timeframe",
+                   "accountable_body", "status"]  # fmt: skip
+        details = {"title": "Neglect strategy", "partnership": "Herefordshire Board",
+                   "period": "2016-19", "slug": "hsb-neglect", "status_from": "date",
+                   "status_date": "2017-03-31"}  # fmt: skip
+        plan_import_map(plan_import=ctx.upload, mapping=mapping, details=details)
+    if confirmed:
+        plan_import_commit(plan_import=ctx.upload, user=support)
+
+
+def import_url(name):
+    return lambda ctx: reverse(name, kwargs={"pk": ctx.upload.pk})
+
+
+def submit_mapping_errors(page, ctx):
+    page.get_by_label("Short name in web addresses").fill("Not a slug!")
+    page.get_by_role("button", name="Preview the plan").click()
+
+
 def delete_plans(ctx):
     Plan.objects.all().delete()
 
@@ -328,6 +356,22 @@ SCREENS = [
            "Board progress pack", arrange=add_history),
     Screen("board packs: no access (403)", "owner", url("reports:pack-list"),
            "You do not have access"),
+    # Importing a plan.
+    Screen("import a plan", "business_support", url("actionplan:import-upload"),
+           "Import a plan"),
+    Screen("import a plan: errors", "business_support", url("actionplan:import-upload"),
+           "There is a problem", act=fill_and_submit("Upload and continue")),
+    Screen("import: columns", "business_support", import_url("actionplan:import-mapping"),
+           "Choose what each column holds", arrange=lambda ctx: upload_a_plan(ctx, mapped=False)),
+    Screen("import: columns, errors", "business_support",
+           import_url("actionplan:import-mapping"), "There is a problem",
+           arrange=lambda ctx: upload_a_plan(ctx, mapped=False), act=submit_mapping_errors),
+    Screen("import: preview with problems", "business_support",
+           import_url("actionplan:import-preview"), "to check", arrange=upload_a_plan),
+    Screen("import: preview, 320px", "business_support", import_url("actionplan:import-preview"),
+           "to check", arrange=upload_a_plan, width=320),
+    Screen("import: confirmation", "business_support", import_url("actionplan:import-done"),
+           "Plan imported", arrange=lambda ctx: upload_a_plan(ctx, confirmed=True)),
     # Reporting rounds.
     Screen("reporting rounds", "business_support", url("actionplan:round-list"), "Q3 2015/16",
            arrange=open_round),
