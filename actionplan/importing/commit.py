@@ -14,6 +14,7 @@ from datetime import datetime, time
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -372,16 +373,13 @@ def _create_statuses(actions, user) -> None:
             )
         )
     StatusUpdate.objects.bulk_create(updates, batch_size=500)
-    by_action = {
-        u.action_id: u
-        for u in StatusUpdate.objects.filter(action_id__in=[u.action_id for u in updates])
-    }
-    changed = []
-    for action, _ in actions:
-        if update := by_action.get(action.pk):
-            action.current_rag, action.latest_update, action.version = update.rag, update, 1
-            changed.append(action)
-    Action.objects.bulk_update(changed, ["current_rag", "latest_update", "version"], batch_size=500)
+    # One UPDATE for them all: each action's only update is its latest.
+    only = StatusUpdate.objects.filter(action=OuterRef("pk")).order_by("pk")
+    Action.objects.filter(pk__in=[u.action_id for u in updates]).update(
+        latest_update=Subquery(only.values("pk")[:1]),
+        current_rag=Subquery(only.values("rag")[:1]),
+        version=1,
+    )
 
 
 def _summary(draft: PlanDraft, plan: Plan) -> dict:
@@ -392,7 +390,10 @@ def _summary(draft: PlanDraft, plan: Plan) -> dict:
         "actions": len(actions),
         "measures": sum(len(a.measures) for a in actions),
         "statuses": sum(1 for a in actions if a.rag),
-        "owner_roles": plan.actions.values("owner_links__role").distinct().count(),
+        "owner_roles": ActionOwner.objects.filter(action__plan=plan)
+        .values("role")
+        .distinct()
+        .count(),
         "problems": len(draft.problems),
     }
 
