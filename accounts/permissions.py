@@ -3,6 +3,8 @@
 - Read plans, actions and dashboards: every signed-in, active person of the partnership.
 - Post a status update on an action: holders of one of its owner roles, chairs of its
   accountable body, and Board business support.
+- Revise an action's due date (with a reason): chairs of its accountable body and business
+  support.
 - Change the plan itself: business support, through the admin.
 - Produce and download Board packs: business support and Board members.
 - Run reporting rounds (open, change scope, close): business support; follow a round's
@@ -106,6 +108,14 @@ def who_may_update_action(action) -> str:
         f"Only {holders}the chairs of {action.accountable_body.name} and Board business "
         "support can update this action."
     )
+
+
+def can_revise_due_date(user, action) -> bool:
+    """Chairs of the action's accountable body and business support: re-baselining is the
+    Board's decision, not the owner's. Reads action.accountable_body_id."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return is_business_support(user) or action.accountable_body_id in chaired_body_ids(user)
 
 
 def can_produce_reports(user) -> bool:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.permissions import (
     can_import_plans,
     can_manage_rounds,
+    can_revise_due_date,
     can_update_action,
     can_view_round_progress,
 )
@@ -46,3 +47,14 @@ def get_round(request, pk: int, *, manage: bool = False):
     if not allowed(request.user):
         raise PermissionDenied("Reporting rounds are run by Board business support.")
     return get_object_or_404(ReportingRound.objects.select_related("plan", "opened_by"), pk=pk)
+
+
+def get_action_for_due_date_revision(request, pk: int) -> Action:
+    """The action, if it exists (else 404) and the user may revise its due date (else 403)."""
+    action = get_object_or_404(Action.objects.for_list(), pk=pk)
+    if not can_revise_due_date(request.user, action):
+        raise PermissionDenied(
+            "You cannot revise this action's due date: only chairs of its accountable body "
+            "and Board business support can."
+        )
+    return action

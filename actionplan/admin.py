@@ -11,6 +11,7 @@ from actionplan.models import (
     AccountableBody,
     Action,
     ActionOwner,
+    DueDateRevision,
     Measure,
     Milestone,
     Objective,
@@ -172,3 +173,14 @@ class StatusUpdateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["action", "author"]
     search_fields = ["action__reference", "commentary", "author__username"]
     date_hierarchy = "created_at"
+
+
+@admin.register(DueDateRevision)
+class DueDateRevisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: revisions are the audit of due dates. Revise through the action's page."""
+
+    list_display = ["action", "previous_due_date", "due_date", "revised_by", "revised_at"]
+    list_filter = ["action__plan", "action__accountable_body"]
+    list_select_related = ["action", "revised_by"]
+    search_fields = ["action__reference", "reason", "revised_by__username"]
+    date_hierarchy = "revised_at"

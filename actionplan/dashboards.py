@@ -28,7 +28,8 @@ def not_updated_since_q(day: date) -> Q:
 
 
 def due_between_q(first: date, last: date) -> Q:
-    return Q(due_date__gte=first, due_date__lte=last)
+    """Due (by the date in force on the as-of date) between `first` and `last`."""
+    return Q(due_as_of__gte=first, due_as_of__lte=last)
 
 
 @dataclass(frozen=True)

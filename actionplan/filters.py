@@ -96,14 +96,14 @@ class ActionFilter(django_filters.FilterSet):
         help_text="Past the due date and not complete (not Blue) on the date.",
     )
     due_from = django_filters.DateFilter(
-        field_name="due_date",
+        field_name="due_as_of",
         lookup_expr="gte",
         label="From",
         widget=_date_widget(),
         error_messages=_date_errors("The first due date"),
     )
     due_to = django_filters.DateFilter(
-        field_name="due_date",
+        field_name="due_as_of",
         lookup_expr="lte",
         label="To",
         widget=_date_widget(),

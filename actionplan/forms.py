@@ -121,6 +121,26 @@ class StatusUpdateDraftForm(RefuseControlCharactersMixin, forms.Form):
         return " ".join(str(error) for errors in self.errors.values() for error in errors)
 
 
+class DueDateRevisionForm(RefuseControlCharactersMixin, forms.Form):
+    due_date = forms.DateField(
+        label="New due date",
+        help_text="For example, 31/3/2016.",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": "Enter the new due date.",
+            "invalid": "The due date must be a real date, for example 31/3/2016.",
+        },
+    )
+    reason = forms.CharField(
+        label="Reason",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Why the date changes, and who agreed it: the Board and the pack show this.",
+        error_messages={"required": "Enter the reason for the new due date."},
+        max_length=1000,
+        strip=True,
+    )
+
+
 class AsOfForm(forms.Form):
     """The date a dashboard shows the plan as of: a day, or the end of a financial-year quarter.
 

@@ -12,7 +12,8 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import BooleanField, Case, OuterRef, Q, Subquery, Value, When
+from django.db.models import BooleanField, Case, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -227,6 +228,10 @@ class OwnerRole(models.Model):
 PREFETCHED_OWNER_LINKS = "prefetched_owner_links"
 
 
+# Where with_due_date_revisions() puts each action's revisions, oldest first.
+PREFETCHED_REVISIONS = "prefetched_due_date_revisions"
+
+
 def _owner_links():
     # A plain list on each action (to_attr): prefetched into the related manager instead,
     # Django builds and filters a queryset for every action (some 50 µs a row on the
@@ -243,7 +248,11 @@ def _owner_links():
 class ActionQuerySet(models.QuerySet):
     def for_list(self):
         """Everything a list row shows, in a fixed number of queries whatever the row count:
-        objective, priority, body and latest update joined; owners (with agency) prefetched."""
+        objective, priority, body and latest update joined; owners (with agency) and due
+        date revisions prefetched."""
+        return self._for_rows().with_due_date_revisions()
+
+    def _for_rows(self):
         return self.select_related(
             "objective__priority", "accountable_body", "latest_update__author"
         ).with_owners()
@@ -253,9 +262,33 @@ class ActionQuerySet(models.QuerySet):
         owner_roles()."""
         return self.prefetch_related(_owner_links())
 
+    def with_due_date_revisions(self):
+        """Due date revisions prefetched, oldest first, for due_date_on() and
+        due_revision_on()."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "due_date_revisions",
+                queryset=DueDateRevision.objects.order_by("revised_at", "pk"),
+                to_attr=PREFETCHED_REVISIONS,
+            )
+        )
+
+    def with_due_date_as_of(self, day: date):
+        """Annotate due_as_of (the due date in force at the end of `day`: the latest revision
+        made by then, else the plan's) and due_revision_reason_as_of (that revision's reason;
+        NULL if none). Action.due_date_on() is the same rule in Python."""
+        revision = DueDateRevision.objects.filter(
+            action=OuterRef("pk"), revised_at__lt=end_of_day(day)
+        ).order_by("-revised_at", "-pk")
+        return self.annotate(
+            due_as_of=Coalesce(Subquery(revision.values("due_date")[:1]), F("due_date")),
+            due_revision_reason_as_of=Subquery(revision.values("reason")[:1]),
+        )
+
     def for_export(self):
-        """Rows for the plan export: list data plus measures, in plan order."""
-        return self.for_list().prefetch_related("measures").order_by("plan", "sort_key")
+        """Rows for the plan export: list data (the plan's due dates, so no revisions) plus
+        measures, in plan order."""
+        return self._for_rows().prefetch_related("measures").order_by("plan", "sort_key")
 
     def with_needs_update(self, *, today: date):
         """Annotate needs_update: not complete (Blue), and no update yet in today's quarter.
@@ -296,8 +329,9 @@ class ActionQuerySet(models.QuerySet):
 
     def for_status_list(self):
         """Rows of a list that shows each action's body, current status and last update but
-        not its owners (My actions): body and latest update joined."""
-        return self.select_related("accountable_body", "latest_update")
+        not its owners (My actions): body and latest update joined, due date revisions
+        prefetched."""
+        return self.select_related("accountable_body", "latest_update").with_due_date_revisions()
 
     def with_status_as_of(self, day: date):
         """Annotate rag_as_of, update_at_as_of and commentary_as_of: the latest status update
@@ -312,15 +346,21 @@ class ActionQuerySet(models.QuerySet):
         )
 
     def for_dashboard(self, *, as_of: date):
-        """Rows for dashboards, the overview and their exports, as they stood at the end of
-        `as_of`: with_status_as_of() plus overdue_as_of (overdue on `as_of`, by the status
-        then). Figures, filters and tables all read these annotations, never current_rag.
-        Lists and exports join or prefetch what they show themselves: the action table reads
-        its page's owners in one query of its own, and sorting a page of a body's actions
-        with the objective and priority's long texts joined took half a dashboard's time at
-        10,000 actions."""
-        return self.with_status_as_of(as_of).annotate(
-            overdue_as_of=overdue_expression(on=as_of, rag_field="rag_as_of")
+        """Rows for dashboards, the overview and their exports, as they stood at the end of `as_of`:
+        with_status_as_of(), with_due_date_as_of() and overdue_as_of (overdue on `as_of`, by the
+        status and the due date in force then). Figures, filters and tables all read these
+        annotations, never current_rag or due_date. Lists and exports join or prefetch what they
+        show themselves: the action table reads its page's owners in one query of its own, and
+        sorting a page of a body's actions with the objective and priority's long texts joined took
+        half a dashboard's time at 10,000 actions."""
+        return (
+            self.with_status_as_of(as_of)
+            .with_due_date_as_of(as_of)
+            .annotate(
+                overdue_as_of=overdue_expression(
+                    on=as_of, rag_field="rag_as_of", due_field="due_as_of"
+                )
+            )
         )
 
 
@@ -369,6 +409,9 @@ class Action(models.Model):
         "timeframe", max_length=200, help_text="Verbatim from the plan, e.g. End November 2015."
     )
     start_date = models.DateField("start date", null=True, blank=True)
+    # The due date the plan gave (empty where its timeframe gives none). Revisions
+    # (DueDateRevision) never change it: the date in force on a day is the latest revision's by
+    # then (due_date_on), else this one.
     due_date = models.DateField(
         "due date", null=True, blank=True, help_text="Empty where the timeframe gives no date."
     )
@@ -449,8 +492,27 @@ class Action(models.Model):
         return text if len(text) <= 80 else text[:77].rstrip() + "…"
 
     def is_overdue(self, *, today: date) -> bool:
-        """Overdue on `today`, by its current status."""
-        return is_overdue(due_date=self.due_date, rag=self.current_rag, on=today)
+        """Overdue on `today`, by its current status and the due date in force today."""
+        return is_overdue(due_date=self.due_date_on(today), rag=self.current_rag, on=today)
+
+    def revision_list(self) -> list["DueDateRevision"]:
+        """The due date revisions, oldest first: those with_due_date_revisions() prefetched,
+        else a query (prefetch them in lists)."""
+        revisions = self.__dict__.get(PREFETCHED_REVISIONS)
+        if revisions is None:
+            return list(self.due_date_revisions.order_by("revised_at", "pk"))
+        return revisions
+
+    def due_revision_on(self, day: date) -> "DueDateRevision | None":
+        """The revision in force at the end of `day`: the latest made by then, if any
+        (with_due_date_as_of() is the same rule in SQL)."""
+        by_then = [r for r in self.revision_list() if r.revised_at < end_of_day(day)]
+        return by_then[-1] if by_then else None
+
+    def due_date_on(self, day: date) -> date | None:
+        """The due date in force at the end of `day`: revised, or the plan's."""
+        revision = self.due_revision_on(day)
+        return revision.due_date if revision else self.due_date
 
     def owner_link_list(self) -> list:
         """The owner links in source order: those with_owners() (or for_list()) prefetched,
@@ -550,6 +612,40 @@ class Milestone(models.Model):
         return (*self.action.natural_key(), self.order)
 
     natural_key.dependencies = ["actionplan.action"]
+
+
+class DueDateRevision(models.Model):
+    """A chair's or business support's change of an action's due date, with the reason.
+
+    Append-only, like status updates: the plan's date stays on the action, each revision
+    keeps the date it replaced, and nothing edits or deletes a revision, so the rows are
+    the audit trail (who, when, from, to, why).
+    """
+
+    action = models.ForeignKey(Action, models.PROTECT, related_name="due_date_revisions")
+    previous_due_date = models.DateField("due date before", null=True, blank=True)
+    due_date = models.DateField("revised due date")
+    reason = models.TextField("reason")
+    revised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        related_name="due_date_revisions",
+        verbose_name="revised by",
+    )
+    revised_at = models.DateTimeField("revised at", default=timezone.now)
+
+    class Meta:
+        ordering = ["action", "revised_at", "pk"]
+        verbose_name = "due date revision"
+        indexes = [
+            # The "due as of" subqueries (ActionQuerySet.with_due_date_as_of): an action's
+            # latest revision before a date.
+            models.Index(fields=["action", "-revised_at", "-id"], name="actionplan_due_rev_as_of"),
+        ]
+
+    def __str__(self):
+        before = f"{self.previous_due_date:%d %b %Y}" if self.previous_due_date else "no date"
+        return f"{self.action.reference}: due {self.due_date:%d %b %Y} (was {before})"
 
 
 # The longest commentary a status update (and its draft) may hold.

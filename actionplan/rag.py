@@ -10,6 +10,8 @@
   travel: `WORST_FIRST`, `rank()`, `rank_expression()`.
 - Overdue: past its due date and not complete (not Blue), in Python (`is_overdue`) and in SQL
   (`overdue_expression`), side by side so that they cannot drift apart (a test holds them equal).
+  The due date is the one in force on the day: a revised one if a chair or business support
+  revised it by then (Action.due_date_on, ActionQuerySet.with_due_date_as_of), else the plan's.
 - The markup: one partial per tag (actionplan/_rag_tag.html, actionplan/_overdue_tag.html),
   used by app and PDF templates alike; `tag_html()` renders the RAG tag once per level for
   lists that show one per row.
@@ -49,7 +51,9 @@ DEFINITIONS = {
 }
 NOT_RATED_LABEL = "Not yet rated"
 
-OVERDUE_DEFINITION = "Past its due date and not complete (not Blue)"
+OVERDUE_DEFINITION = (
+    "Past its due date (as revised, if it was) and not complete (not Blue), whatever its status"
+)
 
 CSS_FILE = Path(__file__).resolve().parent / "static" / "css" / "rag.css"
 _CSS_COLOUR = re.compile(r"--(?P<name>[a-z-]+):\s*(?P<value>#[0-9a-fA-F]{3,8})\s*;")
@@ -141,16 +145,17 @@ def rank_expression(field: str) -> Case:
 
 def is_overdue(*, due_date: date | None, rag: str | None, on: date) -> bool:
     """Overdue on `on`: due before that day and not complete (Blue). Not yet rated is not
-    complete. An action with no due date (an imported "Ongoing") is never overdue."""
+    complete. An action with no due date (an imported "Ongoing") is never overdue. `due_date`
+    is the date in force on `on` (Action.due_date_on)."""
     return due_date is not None and due_date < on and rag != Rag.BLUE
 
 
-def overdue_expression(*, on: date, rag_field: str) -> Case:
+def overdue_expression(*, on: date, rag_field: str, due_field: str = "due_date") -> Case:
     """is_overdue() in SQL, for an annotation, with the status in `rag_field` (NULL, not yet
-    rated, is not Blue)."""
+    rated, is not Blue) and the due date in force in `due_field`."""
     return Case(
-        When(due_date__isnull=True, then=Value(False)),
-        When(due_date__gte=on, then=Value(False)),
+        When(**{f"{due_field}__isnull": True}, then=Value(False)),
+        When(**{f"{due_field}__gte": on}, then=Value(False)),
         When(**{rag_field: Rag.BLUE}, then=Value(False)),
         default=Value(True),
         output_field=BooleanField(),

@@ -1,6 +1,7 @@
 """Writes to the plan and its status. Views and commands call these; nothing else writes
 statuses."""
 
+from datetime import date
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -9,7 +10,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from actionplan.models import Action, StatusUpdate, StatusUpdateDraft
+from actionplan.models import (
+    PREFETCHED_REVISIONS,
+    Action,
+    DueDateRevision,
+    StatusUpdate,
+    StatusUpdateDraft,
+)
 from actionplan.rag import Rag
 from actionplan.rounds import round_return_record
 
@@ -94,6 +101,36 @@ def status_update_create(
     StatusUpdateDraft.objects.filter(action=action, author=author).delete()
     action.current_rag, action.version, action.latest_update = rag, new_version, update
     return update
+
+
+@transaction.atomic
+def due_date_revision_create(
+    *, action: Action, author, due_date: date, reason: str, revised_at=None
+) -> DueDateRevision:
+    """Revise an action's due date, keeping the date it replaces and the reason: appends a
+    revision; the plan's date on the action never changes. The caller checks that `author`
+    may (accounts.permissions.can_revise_due_date)."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": ["Enter the reason for the new due date."]})
+    revised_at = revised_at or timezone.now()
+    # Locked, so that two revisions at once each record the date the other replaced.
+    locked = Action.objects.select_for_update().get(pk=action.pk)
+    previous = locked.due_date_on(timezone.localdate(revised_at))
+    if due_date == previous:
+        raise ValidationError(
+            {"due_date": [f"The action is already due on {due_date:%-d %B %Y}: enter a new date."]}
+        )
+    revision = DueDateRevision.objects.create(
+        action=action,
+        previous_due_date=previous,
+        due_date=due_date,
+        reason=reason,
+        revised_by=author,
+        revised_at=revised_at,
+    )
+    action.__dict__.pop(PREFETCHED_REVISIONS, None)
+    return revision
 
 
 # An action's status, denormalised from its latest StatusUpdate (see status_update_create).

@@ -20,6 +20,7 @@ from django_tables2 import tables
 
 from actionplan.models import ActionOwner
 from actionplan.rag import overdue_tag_html, rank_expression, tag_html
+from actionplan.templatetags.plan_tags import due_date_html
 
 COMMENTARY_SNIPPET_CHARS = 100
 # The most rows a page shows, whatever ?per_page= asks: a whole body in one page costs the
@@ -66,14 +67,14 @@ class ActionTable(tables.Table):
         "Accountable body", accessor="accountable_body__name", order_by=("accountable_body__name",)
     )
     owners = RecordColumn("Owners", orderable=False)
-    due_date = RecordColumn("Due", order_by=("due_date", "sort_key"))
+    due_date = RecordColumn("Due", accessor="due_as_of", order_by=("due_as_of", "sort_key"))
     rag = RecordColumn("Status", accessor="rag_as_of")
     last_update = RecordColumn(
         "Last update", accessor="update_at_as_of", order_by=("update_at_as_of", "sort_key")
     )
     commentary = RecordColumn("Latest commentary", accessor="commentary_as_of", orderable=False)
     overdue = RecordColumn(
-        "Overdue", accessor="overdue_as_of", order_by=("overdue_as_of", "due_date", "sort_key")
+        "Overdue", accessor="overdue_as_of", order_by=("overdue_as_of", "due_as_of", "sort_key")
     )
 
     class Meta:
@@ -193,7 +194,12 @@ class ActionTable(tables.Table):
         )
 
     def render_due_date(self, record):
-        return format_html('<span class="nowrap">{}</span>', _short_date(record.due_date))
+        due = format_html('<span class="nowrap">{}</span>', _short_date(record.due_as_of))
+        if record.due_revision_reason_as_of is None:
+            return due
+        return due_date_html(
+            due=record.due_as_of, original=record.due_date, reason=record.due_revision_reason_as_of
+        )
 
     def render_rag(self, record):
         return tag_html(record.rag_as_of)

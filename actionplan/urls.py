@@ -20,6 +20,7 @@ urlpatterns = [
     path("plans/<slug:slug>/export.<str:fmt>", views.plan_export, name="plan-export"),
     path("actions/<int:pk>/", views.action_detail, name="action-detail"),
     path("actions/<int:pk>/update/", views.action_update, name="action-update"),
+    path("actions/<int:pk>/due-date/", views.action_revise_due_date, name="action-due-date"),
     path("actions/<int:pk>/draft/", views.action_draft_save, name="action-draft"),
     path(
         "actions/<int:pk>/draft/discard/",

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,6 +20,7 @@ from django_tables2 import RequestConfig, SingleTableMixin
 
 from accounts.middleware import idle_sign_out_keeps, session_time_left
 from accounts.permissions import (
+    can_revise_due_date,
     can_update_action,
     chaired_body_ids,
     held_role_ids,
@@ -26,15 +28,16 @@ from accounts.permissions import (
 )
 from accounts.security_log import log_user_event
 from actionplan import dashboards, exports
-from actionplan.access import get_action_for_update
+from actionplan.access import get_action_for_due_date_revision, get_action_for_update
 from actionplan.filters import ActionFilter
-from actionplan.forms import AsOfForm, StatusUpdateDraftForm, StatusUpdateForm
+from actionplan.forms import AsOfForm, DueDateRevisionForm, StatusUpdateDraftForm, StatusUpdateForm
 from actionplan.models import AccountableBody, Action, Plan, Priority, Rag, StatusUpdateDraft
 from actionplan.quarters import Quarter
 from actionplan.rag import LEVELS
 from actionplan.rounds import round_dues_for
 from actionplan.services import (
     StatusConflictError,
+    due_date_revision_create,
     status_update_create,
     status_update_draft_discard,
     status_update_draft_save,
@@ -140,8 +143,12 @@ def action_detail(request, pk):
         "action": action,
         "history": action.updates.for_history(),
         "can_update": can_update,
+        "can_revise_due_date": can_revise_due_date(request.user, action),
         "today": today,
         "quarter": Quarter.containing(today),
+        # Green and Overdue at once: both are true (the owner's judgement, and the date in
+        # force has passed), so both show, with what would settle it.
+        "on_track_but_overdue": action.current_rag == Rag.GREEN and action.is_overdue(today=today),
     }
     if can_update and not action.needs_update:
         # Up to date (as it is right after saving): offer the next action needing an update.
@@ -168,6 +175,29 @@ def _keep_posted_text_as_draft(request, pk) -> str:
         return ""
     status_update_draft_save(action=action, author=request.user, **form.cleaned_data)
     return f"What you wrote on action {action.reference} is kept as a draft for you."
+
+
+@login_required
+def action_revise_due_date(request, pk):
+    action = get_action_for_due_date_revision(request, pk)
+    form = DueDateRevisionForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            revision = due_date_revision_create(
+                action=action, author=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                for message in errors:
+                    form.add_error(field, message)
+        else:
+            messages.success(
+                request,
+                f"Action {action.reference} is now due {revision.due_date:%-d %B %Y}.",
+            )
+            return redirect(action)
+    context = {"action": action, "form": form, "today": timezone.localdate()}
+    return render(request, "actionplan/action_due_date.html", context)
 
 
 @idle_sign_out_keeps(_keep_posted_text_as_draft)

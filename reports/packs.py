@@ -66,13 +66,18 @@ class PackAction:
     def no_return(self) -> bool:
         return self.round_state == NO_RETURN
 
+    @cached_property
+    def due_date(self) -> date:
+        """The due date in force at the end of the quarter (revised, or the plan's)."""
+        return self.action.due_date_on(self.as_of)
+
     @property
     def overdue(self) -> bool:
-        return is_overdue(due_date=self.action.due_date, rag=self.rag.value, on=self.as_of)
+        return is_overdue(due_date=self.due_date, rag=self.rag.value, on=self.as_of)
 
     @property
     def days_overdue(self) -> int:
-        return (self.as_of - self.action.due_date).days
+        return (self.as_of - self.due_date).days
 
     @property
     def days_red(self) -> int | None:

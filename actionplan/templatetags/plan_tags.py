@@ -1,4 +1,5 @@
 from django import template
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -35,6 +36,25 @@ def action_status(action, today):
     if action.is_overdue(today=today):
         return format_html("{} {}", tag_html(action.current_rag), overdue_tag_html())
     return tag_html(action.current_rag)
+
+
+def due_date_html(*, due, original, reason: str | None, format: str = "j M Y") -> str:
+    """The due date in force (actionplan/_due_date.html): "31 Mar 2016, revised from 30 Nov
+    2015 (reason)" when revised, else the date alone."""
+    context = {"due": due, "original": original, "reason": reason, "format": format}
+    return render_to_string("actionplan/_due_date.html", context).strip()
+
+
+@register.simple_tag
+def due_date_on(action, day, format="j M Y"):
+    """The action's due date in force on `day`, with its revision if any. Reads the action's
+    revisions: prefetch them (with_due_date_revisions(), for_list()) in lists."""
+    revision = action.due_revision_on(day)
+    if revision is None:
+        return due_date_html(due=action.due_date, original=None, reason=None, format=format)
+    return due_date_html(
+        due=revision.due_date, original=action.due_date, reason=revision.reason, format=format
+    )
 
 
 @register.simple_tag

@@ -31,6 +31,8 @@ pytestmark = pytest.mark.django_db
 
 ALL = set(PERSONAS) - {"anonymous"}
 MAY_UPDATE = {"owner", "chair", "business_support"}
+# Re-baselining is the Board's decision: the body's chair and business support, not owners.
+MAY_REVISE_DUE_DATE = {"chair", "business_support"}
 
 
 @pytest.fixture
@@ -104,6 +106,10 @@ def _valid_update(o):
 
 def _draft(o):
     return {"rag": "amber", "commentary": "Half-written: the protocol", "version": o.action.version}
+
+
+def _valid_revision(o):
+    return {"due_date": "2016-03-31", "reason": "Re-baselined by the Board in January 2016."}
 
 
 def _expect(allowed: set, *, ok=200, denied=403):
@@ -238,6 +244,9 @@ MATRIX = [
         kwargs=_action),
     Row("actionplan:action-draft-discard", "POST", _expect(MAY_UPDATE, ok=302),
         kwargs=_action, data=lambda o: {}),
+    Row("actionplan:action-due-date", "GET", _expect(MAY_REVISE_DUE_DATE), kwargs=_action),
+    Row("actionplan:action-due-date", "POST", _expect(MAY_REVISE_DUE_DATE, ok=302),
+        kwargs=_action, data=_valid_revision),
 ]  # fmt: skip
 
 CASES = [
@@ -321,7 +330,18 @@ def test_403_page_explains_and_does_not_show_the_form(client, outsider, target_a
     assert 'name="commentary"' not in html
 
 
-@pytest.mark.parametrize("name", ["actionplan:action-detail", "actionplan:action-update"])
+@pytest.mark.parametrize("who", sorted(ALL - MAY_REVISE_DUE_DATE))
+def test_forged_due_date_revision_changes_nothing(client, persona, target_action, who):
+    client.force_login(persona(who))
+    url = reverse("actionplan:action-due-date", kwargs={"pk": target_action.pk})
+    response = client.post(url, _valid_revision(None))
+    assert response.status_code == 403
+    assert target_action.due_date_revisions.count() == 0
+
+
+@pytest.mark.parametrize(
+    "name", ["actionplan:action-detail", "actionplan:action-update", "actionplan:action-due-date"]
+)
 def test_unknown_action_is_404_for_everyone(client, business_support, name):
     client.force_login(business_support)
     assert client.get(reverse(name, kwargs={"pk": 10**9})).status_code == 404

@@ -1,9 +1,11 @@
+from datetime import date
+
 import pytest
 import time_machine
 from django.urls import reverse
 
 from actionplan.models import OwnerRole, Rag
-from actionplan.services import status_update_create
+from actionplan.services import due_date_revision_create, status_update_create
 from tests.conftest import make_action, make_body, make_role, make_user
 
 pytestmark = pytest.mark.django_db
@@ -64,14 +66,17 @@ def test_my_actions_query_count_is_fixed(client, db, django_assert_num_queries):
         status_update_create(
             action=action, author=user, rag=Rag.GREEN, commentary="Fine.", expected_version=0
         )
+        due_date_revision_create(
+            action=action, author=user, due_date=date(2030, 1, 31), reason="Re-baselined."
+        )
     client.force_login(user)
     url = reverse("actionplan:my-actions")
     client.get(url)
     # session, user, the user's roles (for co-owners), actions (+body, latest update), their
-    # owner links (+role, agency), the outstanding returns of open rounds (+round, action),
-    # the nav's "chairs a body?" check and the user's groups (can_update_action, asked of
-    # each card)
-    with django_assert_num_queries(8):
+    # due date revisions, their owner links (+role, agency), the outstanding returns of open
+    # rounds (+round, action), the nav's "chairs a body?" check and the user's groups
+    # (can_update_action, asked of each card)
+    with django_assert_num_queries(9):
         response = client.get(url)
     assert response.content.decode().split('id="up-to-date"')[1].count("tag--green") == 30
 
@@ -86,10 +91,11 @@ def test_action_page_query_count_is_fixed(client, owner, target_action, django_a
     url = target_action.get_absolute_url()
     client.get(url)
     # session, user, action (+plan, objective, priority, body, latest update, author), owner
-    # links (+role, agency), measures, milestones, related, can_update_action's groups,
-    # chaired bodies and held roles, the next action needing an update (this one has its
-    # update for the quarter), history (+authors)
-    with django_assert_num_queries(12):
+    # session, user, action (+plan, objective, priority, body, latest update, author), owner
+    # links (+role, agency), due date revisions, measures, milestones, related,
+    # can_update_action's groups, chaired bodies and held roles, the next action needing an
+    # update (this one has its update for the quarter), history (+authors)
+    with django_assert_num_queries(13):
         response = client.get(url)
     assert response.content.decode().count("Update 1") == 11  # "Update 1" and "Update 10-19"
 

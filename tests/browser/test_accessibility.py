@@ -107,6 +107,13 @@ def update_through_the_form(page, ctx):
     page.get_by_role("button", name="Save status").click()
 
 
+def revise_due_date(page, ctx):
+    page.goto(reverse("actionplan:action-due-date", kwargs={"pk": ctx.action.pk}))
+    page.get_by_label("New due date").fill("2016-03-31")
+    page.get_by_label("Reason").fill("Board agreed in January: the provider changed.")
+    page.get_by_role("button", name="Revise the due date").click()
+
+
 def submit_every_error(page, ctx):
     page.get_by_label("Evidence link (optional)").fill("not a link")
     page.get_by_role("button", name="Save status").click()
@@ -299,6 +306,12 @@ SCREENS = [
            action_url("actionplan:action-detail"), "Sign-off slipped", arrange=add_history),
     Screen("action page", "business_support", action_url("actionplan:action-detail"),
            "Update the status"),
+    Screen("action page: due date revised", "chair", action_url("actionplan:action-detail"),
+           "revised from", arrange=add_history, act=revise_due_date),
+    Screen("revise the due date", "business_support", action_url("actionplan:action-due-date"),
+           "The plan's date is kept"),
+    Screen("revise the due date: errors", "chair", action_url("actionplan:action-due-date"),
+           "There is a problem", act=fill_and_submit("Revise the due date")),
     Screen("update form", "owner", action_url("actionplan:action-update"), "RAG status"),
     Screen("update form", "chair", action_url("actionplan:action-update"), "Current status",
            arrange=add_history),

@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 
 from actionplan.dashboards import plan_quarters
-from actionplan.models import Measure, Objective, Priority, Rag
+from actionplan.models import DueDateRevision, Measure, Objective, Priority, Rag
 from actionplan.quarters import Quarter
 from reports.packs import build_pack_data, default_quarter
 from reports.services import board_pack_html
@@ -166,6 +166,14 @@ def _big_plan(priorities=3, objectives=2, actions=5):
                 make_update(action, "green", at(date(2015, 9, 1)), author=author)
                 make_update(action, "red", at(date(2015, 11, 1)), author=author)
                 make_update(action, "red", at(date(2015, 12, 1)), author=author)
+                DueDateRevision.objects.create(
+                    action=action,
+                    previous_due_date=action.due_date,
+                    due_date=date(2015, 12, 15),
+                    reason="Re-baselined.",
+                    revised_by=author,
+                    revised_at=at(date(2015, 10, 1)),
+                )
     return plan
 
 
@@ -173,9 +181,10 @@ def test_building_the_pack_html_takes_a_fixed_number_of_queries(django_assert_nu
     plan = _big_plan()
     producer = make_user()
     # 1 priorities, 2 objectives, 3 actions (+objective, priority, body, latest update and
-    # author; status and Red-run subqueries), 4 owner links (+role, agency), 5 measures,
-    # 6 statuses at the end of the previous quarter, 7 the quarter's and the previous
-    # quarter's reporting-round returns, 8 whether any status is demo data
-    with django_assert_num_queries(8):
+    # author; status and Red-run subqueries), 4 owner links (+role, agency), 5 due date
+    # revisions, 6 measures, 7 statuses at the end of the previous quarter, 8 the quarter's
+    # and the previous quarter's reporting-round returns, 9 whether any status is demo data
+    with django_assert_num_queries(9):
         html = board_pack_html(plan=plan, quarter=Q3, produced_by=producer, produced_at=at(AFTER))
     assert html.count('class="action"') == 30
+    assert html.count("revised from") >= 30
