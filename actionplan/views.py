@@ -300,17 +300,34 @@ class AsOf:
     day: date
     given: bool  # False: no (valid) date in the query string, so today
     form: AsOfForm
+    chosen_quarter: Quarter | None = None  # the quarter asked for (or opened on), if any
+    opened_on_reporting_quarter: bool = False  # nothing asked for: the plan's period is over
+    # The ?as_of= value of "Show today's status instead": None where the page opens on today.
+    today_param: str | None = None
 
     @property
     def param(self) -> str | None:
-        """The ?as_of= value that keeps this date in a link or form; None for today. Templates
-        pass it to {% querystring as_of=... %}, which then drops as_of for today."""
-        return self.day.isoformat() if self.given else None
+        """The ?as_of= value that keeps this date in a link or form; None for today, or when
+        a quarter was chosen (quarter_param keeps it). Templates pass both to
+        {% querystring as_of=... quarter=... %}, which drops those that are None."""
+        return self.day.isoformat() if self.given and not self.chosen_quarter else None
+
+    @property
+    def quarter_param(self) -> str | None:
+        """The ?quarter= value that keeps the chosen quarter (and the quarter box) in a link."""
+        return self.chosen_quarter.slug if self.chosen_quarter else None
+
+    @property
+    def params(self) -> dict[str, str]:
+        """The query parameters that keep this date: quarter or as_of, or none for today."""
+        if self.chosen_quarter:
+            return {"quarter": self.chosen_quarter.slug}
+        return {"as_of": self.param} if self.given else {}
 
     @property
     def query(self) -> str:
-        """A query string that keeps the date alone: "?as_of=..." or nothing."""
-        return f"?as_of={self.param}" if self.given else ""
+        """A query string that keeps the date alone: "?quarter=...", "?as_of=..." or nothing."""
+        return "?" + urlencode(self.params) if self.params else ""
 
     @property
     def quarter(self) -> Quarter:
@@ -322,12 +339,29 @@ class AsOf:
 
 
 def _as_of(request) -> AsOf:
-    """Read ?as_of= or ?quarter= (default today). Invalid input falls back to today; the
-    page shows the form's errors."""
+    """Read ?as_of= or ?quarter=. With neither, open on the reporting quarter
+    (dashboards.reporting_quarter): today while the plan is current, else the quarter as if
+    chosen in the quarter box. Invalid input falls back to today; the page shows the form's
+    errors."""
     today = timezone.localdate()
-    form = AsOfForm(request.GET, today=today, quarters=dashboards.plan_quarters(today=today))
+    quarters = dashboards.plan_quarters(today=today)
+    data, opened = request.GET, False
+    reporting = dashboards.reporting_quarter(quarters, today=today)
+    opens_on_today = reporting == Quarter.containing(today)
+    if not opens_on_today and not (data.get("as_of") or data.get("quarter")):
+        data, opened = data.copy(), True
+        data["quarter"] = reporting.slug
+    form = AsOfForm(data, today=today, quarters=quarters)
     day = form.day()
-    return AsOf(day=day or today, given=day is not None, form=form)
+    chosen = form.cleaned_data.get("quarter") if day else None
+    return AsOf(
+        day=day or today,
+        given=day is not None,
+        form=form,
+        chosen_quarter=chosen,
+        opened_on_reporting_quarter=opened,
+        today_param=None if opens_on_today else today.isoformat(),
+    )
 
 
 def _current_filters(request) -> dict[str, list[str]]:
@@ -341,7 +375,7 @@ def _figure_links(figures, as_of: AsOf, current: dict) -> list[dict]:
     links = []
     for figure in figures:
         params = {k: v if isinstance(v, list) else [v] for k, v in figure.params.items()}
-        day = {"as_of": [as_of.param]} if as_of.given else {}
+        day = {key: [value] for key, value in as_of.params.items()}
         links.append(
             {
                 "figure": figure,
@@ -470,6 +504,8 @@ def overview(request):
         page_size=OVERDUE_PAGE_SIZE,
     )
     total = dashboards.totals(by_priority)
+    since = as_of.quarter.previous()
+    before = dashboards.status_counts(Action.objects.for_dashboard(as_of=since.end))
     # The breakdown has counted the overdue actions already: no COUNT query for the pages.
     paginate = {"per_page": OVERDUE_PAGE_SIZE, "paginator_class": CountedPaginator}
     RequestConfig(request, paginate=paginate | {"count": total.overdue}).configure(overdue_table)
@@ -478,6 +514,8 @@ def overview(request):
         "by_priority": by_priority,
         "by_body": by_body,
         "total": total,
+        "headline": dashboards.changes(total, before),
+        "since": since,
         "rag_levels": LEVELS,
         "overdue_table": overdue_table,
         "error_forms": [as_of.form] if as_of.form.errors else [],

@@ -32,11 +32,12 @@ class BoardPackForm(forms.Form):
 
     @classmethod
     def initial_for(cls, *, today: date) -> dict:
-        """The first plan, and its last complete quarter."""
+        """The first plan, and its default quarter (packs.default_quarter)."""
         plan = Plan.objects.order_by("title").first()
         if plan is None:
             return {}
-        quarter = default_quarter(plan_quarters(today=today, plan=plan), today=today)
+        quarters = plan_quarters(today=today, plan=plan)
+        quarter = default_quarter(quarters, today=today, plan=plan)
         return {"plan": plan.slug, "quarter": quarter.slug if quarter else None}
 
     def clean_quarter(self):

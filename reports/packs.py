@@ -14,6 +14,7 @@ from django.db.models import DateTimeField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from actionplan.dashboards import reporting_quarter
 from actionplan.models import (
     Action,
     Objective,
@@ -433,10 +434,15 @@ def _sections(priorities, objectives, items) -> list[PrioritySection]:
     return sections
 
 
-def default_quarter(quarters: list[Quarter], *, today: date) -> Quarter | None:
-    """The last complete quarter, or the nearest one the plan has."""
+def default_quarter(quarters: list[Quarter], *, today: date, plan=None) -> Quarter | None:
+    """The quarter the pack form offers first: the plan's reporting quarter, as the dashboards
+    open on (dashboards.reporting_quarter); while the plan is current, whose quarter is still
+    in progress, the last complete quarter (or the nearest one the plan has)."""
     if not quarters:
         return None
+    reporting = reporting_quarter(quarters, today=today, plan=plan)
+    if reporting != Quarter.containing(today):
+        return reporting
     last_complete = Quarter.containing(today).previous()
     complete = [quarter for quarter in quarters if quarter <= last_complete]
     return complete[-1] if complete else quarters[0]

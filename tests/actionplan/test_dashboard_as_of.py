@@ -17,7 +17,7 @@ from tests.conftest import make_action, make_body, make_plan, make_user
 pytestmark = pytest.mark.django_db
 
 
-def test_quarter_picker_covers_the_financial_years_from_the_earliest_date_to_the_latest():
+def test_quarter_picker_covers_the_plans_period_from_the_earliest_date_to_the_last_due():
     plan = make_plan()
     make_action(plan=plan, start_date=date(2012, 5, 1), due_date=date(2013, 1, 31))
     late = make_action(plan=plan, due_date=date(2019, 6, 1))
@@ -29,7 +29,9 @@ def test_quarter_picker_covers_the_financial_years_from_the_earliest_date_to_the
     assert offered[0] == Quarter(2012, 1)  # the start date's financial year, from its start
     assert offered[-1] == Quarter(2019, 4)  # the last due date's, to its end
     update(late, Rag.GREEN, local(2021, 2, 1, 10))
-    assert quarters(date(2030, 1, 1))[-1] == Quarter(2020, 4)  # the update's year
+    # An update after the period does not stretch it (issue 17: not 46 quarters to today).
+    assert quarters(date(2030, 1, 1))[-1] == Quarter(2019, 4)
+    assert len(quarters(date(2030, 1, 1))) == 8 * 4
     assert quarters(date(2016, 1, 15))[-1] == Quarter(2015, 4)  # never past today
 
 

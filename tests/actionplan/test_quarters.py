@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from actionplan.dashboards import plan_quarters
+from actionplan.dashboards import plan_quarters, reporting_quarter
 from actionplan.models import Plan
 from actionplan.quarters import Quarter, financial_year_quarters
 from tests.conftest import make_action, make_plan, make_user
@@ -101,7 +101,10 @@ def test_a_plans_quarters_or_every_plans_in_one_query(django_assert_num_queries)
 def test_an_update_counts_on_its_local_date():
     plan = make_plan()
     action = make_action(plan=plan, due_date=date(2016, 9, 30))
-    # 23:30 UTC on 31 March 2017 is 00:30 on 1 April in British Summer Time: the next year.
-    make_update(action, "green", datetime(2017, 3, 31, 23, 30, tzinfo=UTC), author=make_user())
+    # 23:30 UTC on 30 September 2016 is 00:30 on 1 October in British Summer Time: Q3.
+    make_update(action, "green", datetime(2016, 9, 30, 23, 30, tzinfo=UTC), author=make_user())
+    # 23:30 UTC on 31 March 2017 is 00:30 on 1 April: after the plan's period (2016/17).
+    make_update(action, "blue", datetime(2017, 3, 31, 23, 30, tzinfo=UTC), author=make_user())
     quarters = plan_quarters(today=date(2030, 1, 1), plan=plan)
-    assert quarters[-1].slug == "2017-Q4"
+    assert quarters[-1].slug == "2016-Q4"  # the period: updates after it do not stretch it
+    assert reporting_quarter(quarters, today=date(2030, 1, 1), plan=plan).slug == "2016-Q3"
