@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count, Max, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from actionplan.models import Action, Plan, StatusUpdate, start_of_day
+from actionplan.models import Action, Plan, ReportingRound, StatusUpdate, start_of_day
 from actionplan.quarters import Quarter, financial_year_quarters
 from actionplan.rag import LEVELS, OPEN_VALUES, VALUES, Rag, level, rag_as_of_q
 
@@ -221,15 +221,22 @@ def plan_quarters(*, today: date, plan: Plan | None = None) -> list[Quarter]:
     return financial_year_quarters(_days(row), today=today)
 
 
-def reporting_quarter(
-    quarters: list[Quarter], *, today: date, plan: Plan | None = None
-) -> Quarter | None:
-    """The quarter a page opens on: today's while the plan is current (or has no quarters),
-    or still reported on (an update this quarter); once its period is over, the latest
-    quarter of the period with a status update, else the period's last. `quarters` is
-    plan_quarters()'s list for `plan` (None: every plan). Asks the database only for a plan
-    whose period is over (one query)."""
+def reporting_quarter(quarters: list[Quarter], *, today: date, plan: Plan | None = None) -> Quarter:
+    """The quarter being reported on, which pages open on and My actions asks updates for.
+    The one place this is decided, in order: the quarter of an open reporting round (the
+    latest, if several; within the plan's period); else today's while the plan is current
+    (or has no quarters), or still reported on (an update this quarter); once its period is
+    over, the latest quarter of the period with a status update, else the period's last.
+    `quarters` is plan_quarters()'s list for `plan` (None: every plan together). One query
+    for the rounds, and one more for a plan whose period is over."""
     this_quarter = Quarter.containing(today)
+    rounds = ReportingRound.objects.open()
+    if plan is not None:
+        rounds = rounds.filter(plan=plan)
+    for slug in rounds.order_by("-quarter").values_list("quarter", flat=True)[:1]:
+        in_round = Quarter.parse(slug)
+        if not quarters or in_round in quarters:
+            return in_round
     if not quarters or quarters[-1] >= this_quarter:
         return this_quarter
     updates = StatusUpdate.objects.all()
@@ -244,6 +251,12 @@ def reporting_quarter(
     if latest["in_period"]:
         return max(Quarter.containing(timezone.localdate(latest["in_period"])), quarters[0])
     return quarters[-1]
+
+
+def current_reporting_quarter(*, today: date, plan: Plan | None = None) -> Quarter:
+    """reporting_quarter() for pages that have no quarter list of their own (My actions, the
+    action page, business support's start page)."""
+    return reporting_quarter(plan_quarters(today=today, plan=plan), today=today, plan=plan)
 
 
 def _end(rows: QuerySet, order: str) -> Subquery:

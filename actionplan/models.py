@@ -290,13 +290,14 @@ class ActionQuerySet(models.QuerySet):
         measures, in plan order."""
         return self._for_rows().prefetch_related("measures").order_by("plan", "sort_key")
 
-    def with_needs_update(self, *, today: date):
-        """Annotate needs_update: not complete (Blue), and no update yet in today's quarter.
+    def with_needs_update(self, *, quarter: Quarter):
+        """Annotate needs_update: not complete (Blue), and no update since `quarter` began.
         What an owner should update now (My actions' first list, the next action offered
-        after saving): the dashboards' "Not updated in Qn" figure, from the current status
-        rather than as of a date (a test holds the two equal today). Reads latest_update:
-        join it (for_list, for_status_list) in lists."""
-        quarter_start = start_of_day(Quarter.containing(today).start)
+        after saving), for the reporting quarter (dashboards.reporting_quarter decides it):
+        the dashboards' "Not updated in Qn" figure, from the current status rather than as of
+        a date (a test holds the two equal). Reads latest_update: join it (for_list,
+        for_status_list) in lists."""
+        quarter_start = start_of_day(quarter.start)
         return self.annotate(
             needs_update=Case(
                 When(current_rag=Rag.BLUE, then=Value(False)),
@@ -306,9 +307,9 @@ class ActionQuerySet(models.QuerySet):
             )
         )
 
-    def needing_update(self, *, today: date):
-        """The actions that need an update now (see with_needs_update)."""
-        return self.with_needs_update(today=today).filter(needs_update=True)
+    def needing_update(self, *, quarter: Quarter):
+        """The actions that need an update for `quarter` (see with_needs_update)."""
+        return self.with_needs_update(quarter=quarter).filter(needs_update=True)
 
     def updatable_by(self, user):
         """The actions can_update_action lets `user` update, as a filter: the same grounds

@@ -106,10 +106,13 @@ def plan_detail(request, slug):
 @login_required
 def my_actions(request):
     """The actions of the roles the person holds: first those that need their update this
-    quarter, then the rest, then the completed ones (folded away); each with its co-owners."""
+    quarter, then the rest, then the completed ones (folded away); each with its co-owners.
+    Soonest due first, by the due date in force today."""
     today = timezone.localdate()
+    quarter = dashboards.current_reporting_quarter(today=today)
     actions = Action.objects.owned_by(request.user).for_status_list().with_owners()
-    actions = actions.with_needs_update(today=today).order_by("due_date", "sort_key")
+    actions = actions.with_needs_update(quarter=quarter).with_due_date_as_of(today)
+    actions = actions.order_by("due_as_of", "sort_key")
     held = held_role_ids(request.user)
     lists = {"now": [], "rest": [], "complete": []}
     for action in actions:
@@ -121,7 +124,7 @@ def my_actions(request):
     context = {
         **lists,
         "any": any(lists.values()),
-        "quarter": Quarter.containing(today),
+        "quarter": quarter,
         "today": today,
         "round_dues": round_dues_for(request.user, today=today),
     }
@@ -131,9 +134,10 @@ def my_actions(request):
 @login_required
 def action_detail(request, pk):
     today = timezone.localdate()
+    quarter = dashboards.current_reporting_quarter(today=today)
     action = get_object_or_404(
         Action.objects.for_list()
-        .with_needs_update(today=today)
+        .with_needs_update(quarter=quarter)
         .select_related("plan")
         .prefetch_related("measures", "milestones", "related"),
         pk=pk,
@@ -145,7 +149,7 @@ def action_detail(request, pk):
         "can_update": can_update,
         "can_revise_due_date": can_revise_due_date(request.user, action),
         "today": today,
-        "quarter": Quarter.containing(today),
+        "quarter": quarter,
         # Green and Overdue at once: both are true (the owner's judgement, and the date in
         # force has passed), so both show, with what would settle it.
         "on_track_but_overdue": action.current_rag == Rag.GREEN and action.is_overdue(today=today),
@@ -153,14 +157,18 @@ def action_detail(request, pk):
     if can_update and not action.needs_update:
         # Up to date (as it is right after saving): offer the next action needing an update.
         context["offer_next"] = True
-        context["next_action"] = _next_needing_update(request.user, after=action, today=today)
+        context["next_action"] = _next_needing_update(
+            request.user, after=action, quarter=quarter, today=today
+        )
     return render(request, "actionplan/action_detail.html", context)
 
 
-def _next_needing_update(user, *, after: Action, today: date) -> Action | None:
-    """The soonest due of the other actions the person may update that need an update."""
-    actions = Action.objects.updatable_by(user).exclude(pk=after.pk)
-    return actions.needing_update(today=today).order_by("due_date", "plan", "sort_key").first()
+def _next_needing_update(user, *, after: Action, quarter: Quarter, today: date) -> Action | None:
+    """The soonest due (by the date in force today) of the other actions the person may
+    update that need an update for the reporting quarter."""
+    actions = Action.objects.updatable_by(user).exclude(pk=after.pk).with_due_date_as_of(today)
+    actions = actions.needing_update(quarter=quarter)
+    return actions.order_by("due_as_of", "plan", "sort_key").first()
 
 
 def _keep_posted_text_as_draft(request, pk) -> str:

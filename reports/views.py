@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import User
 from accounts.security_log import log_user_event
+from actionplan.dashboards import current_reporting_quarter
 from actionplan.models import Action, Plan
-from actionplan.quarters import Quarter
 from reports.access import (
     check_can_produce_reports,
     check_is_business_support,
@@ -43,8 +43,8 @@ def support_home(request):
     """Board business support's start page: their own work (Board packs, the plan and the
     people who update it), where others land on dashboards or their actions."""
     check_is_business_support(request)
-    today = timezone.localdate()
-    needing = Action.objects.needing_update(today=today).values("plan_id")
+    quarter = current_reporting_quarter(today=timezone.localdate())
+    needing = Action.objects.needing_update(quarter=quarter).values("plan_id")
     needing = dict(needing.annotate(count=Count("pk")).values_list("plan_id", "count"))
     plans = list(Plan.objects.annotate(action_count=Count("actions")))
     for plan in plans:
@@ -56,7 +56,7 @@ def support_home(request):
         ).count(),
         "plans": plans,
         "people": User.objects.filter(is_active=True).count(),
-        "quarter": Quarter.containing(today),
+        "quarter": quarter,
     }
     return render(request, "reports/support_home.html", context)
 

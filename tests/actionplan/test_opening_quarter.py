@@ -9,10 +9,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 
+from actionplan.dashboards import current_reporting_quarter
 from actionplan.models import Plan, Rag
+from actionplan.quarters import Quarter
+from actionplan.rounds import round_close, round_open
 from actionplan.services import status_update_create
 from reports.forms import BoardPackForm
-from tests.conftest import make_action, make_body, make_plan, make_user
+from tests.conftest import make_action, make_body, make_plan, make_role, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -153,3 +156,63 @@ def test_overview_opens_with_headline_figures_and_the_change_since_last_quarter(
     assert html.index('id="figures"') < html.index('class="as-of"')
     assert "1 more than at the end of Q3 (0)" in html
     assert "1 fewer than at the end of Q3 (1)" in html
+
+
+# An open reporting round decides the quarter first (dashboards.reporting_quarter)
+
+
+def test_an_open_rounds_quarter_is_where_pages_open_and_the_pack_defaults(client, ended_plan):
+    plan = Plan.objects.get()
+    round_open(plan=plan, quarter=Quarter(2015, 4), opened_by=make_user())
+    client.force_login(make_user())
+    for url in [
+        reverse("actionplan:overview"),
+        reverse("actionplan:body-dashboard", args=[ended_plan.pk]),
+    ]:
+        response = client.get(url)
+        assert response.context["as_of"].day == date(2016, 3, 31)
+        assert '<option value="2015-Q4" selected>' in response.content.decode()
+    assert BoardPackForm.initial_for(today=date(2026, 12, 1))["quarter"] == "2015-Q4"
+
+
+def test_a_closed_round_does_not_decide_the_quarter(ended_plan):
+    plan = Plan.objects.get()
+    round_close(
+        reporting_round=round_open(plan=plan, quarter=Quarter(2015, 4), opened_by=make_user())
+    )
+    assert current_reporting_quarter(today=date(2026, 12, 1), plan=plan) == Quarter(2016, 2)
+
+
+@pytest.fixture
+def round_in_january(time_machine):
+    """10 January 2016: the Q3 round (October to December) is open, as rounds are opened once
+    the quarter is over. One action updated in November (Q3), one in September (Q2)."""
+    time_machine.move_to(local(2016, 1, 10, 12), tick=False)
+    Plan.objects.all().delete()
+    plan = make_plan(period="2015-18")
+    role, owner = make_role(), make_user()
+    owner.roles.add(role)
+    in_q3 = make_action(plan=plan, reference="1.1", due_date=date(2017, 3, 31), owners=[role])
+    in_q2 = make_action(plan=plan, reference="1.2", due_date=date(2017, 3, 31), owners=[role])
+    update(in_q3, Rag.GREEN, local(2015, 11, 2, 10))
+    update(in_q2, Rag.AMBER, local(2015, 9, 2, 10))
+    round_open(plan=plan, quarter=Quarter(2015, 3), opened_by=make_user())
+    return owner
+
+
+def test_my_actions_asks_for_the_open_rounds_quarter_not_the_calendars(client, round_in_january):
+    # By the calendar (Q4 2015/16, from 1 January) both would need an update; the round asks
+    # for Q3, which 1.1's November update answers.
+    client.force_login(round_in_january)
+    response = client.get(reverse("actionplan:my-actions"))
+    assert response.context["quarter"] == Quarter(2015, 3)
+    assert [action.reference for action in response.context["now"]] == ["1.2"]
+    assert [action.reference for action in response.context["rest"]] == ["1.1"]
+    assert "Need your update for Q3 2015/16 (1)" in response.content.decode()
+
+
+def test_a_current_plans_dashboards_open_on_the_open_rounds_quarter(client, round_in_january):
+    client.force_login(make_user())
+    response = client.get(reverse("actionplan:overview"))
+    assert response.context["as_of"].day == date(2015, 12, 31)
+    assert response.context["as_of"].today_param == "2016-01-10"

@@ -480,9 +480,10 @@ def test_my_actions_banner_queries_do_not_grow(client, business_support, django_
     _round_with(first, business_support)
     client.force_login(person)
     client.get(reverse("actionplan:my-actions"))
-    # session, user, the user's roles (for co-owners), actions, their owner links (+role,
-    # agency), outstanding or returned returns (+round, action), their sign-offs (+chair), nav
-    # chair check, groups
-    with django_assert_num_queries(9), time_machine.travel("2016-01-04 12:00 +0000"):
+    # session, user, the reporting quarter (the plans' date range, open rounds), the user's
+    # roles (for co-owners), actions, their due date revisions,
+    # their owner links (+role, agency), outstanding or returned returns (+round, action),
+    # their sign-offs (+chair), nav chair check, groups
+    with django_assert_num_queries(12), time_machine.travel("2016-01-04 12:00 +0000"):
         html = client.get(reverse("actionplan:my-actions")).content.decode()
     assert "26 actions need your Q3 2015/16 update" in html

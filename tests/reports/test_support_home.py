@@ -78,9 +78,10 @@ def test_support_home_query_count_is_fixed(
     client.force_login(business_support)
     url = reverse("reports:support-home")
     client.get(url)
-    # session, user, the user's groups, the latest pack (+plan, producer), packs being
-    # produced, actions needing an update by plan, plans (+action counts), active people,
-    # the nav's "chairs a body?" check
-    with django_assert_num_queries(9):
+    # session, user, the user's groups, the reporting quarter (the plans' date range, open
+    # rounds, the latest updates: the plan's period is over), the latest pack (+plan,
+    # producer), packs being produced, actions needing an update by plan, plans (+action
+    # counts), active people, the nav's "chairs a body?" check
+    with django_assert_num_queries(12):
         response = client.get(url)
     assert response.content.decode().count("still need") == 9  # WSCB and 8 plans
