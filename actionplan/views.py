@@ -491,6 +491,21 @@ def my_dashboard(request):
     return redirect("actionplan:overview")
 
 
+def _end_of(quarter: Quarter) -> date | None:
+    """The quarter's last day; None before the calendar (a page asked for 0001-Q1)."""
+    try:
+        return quarter.end
+    except (ValueError, OverflowError):
+        return None
+
+
+def _counts_at(day: date | None) -> dashboards.Breakdown:
+    """The headline's counts at the end of `day`: none before the calendar."""
+    if day is None:
+        return dashboards.Breakdown("All actions")
+    return dashboards.status_counts(Action.objects.for_dashboard(as_of=day))
+
+
 @login_required
 def overview(request):
     """The Board's view of the whole plan as of a date: RAG by priority and by body, and
@@ -513,7 +528,8 @@ def overview(request):
     )
     total = dashboards.totals(by_priority)
     since = as_of.quarter.previous()
-    before = dashboards.status_counts(Action.objects.for_dashboard(as_of=since.end))
+    since_end = _end_of(since)
+    before = _counts_at(since_end)
     # The breakdown has counted the overdue actions already: no COUNT query for the pages.
     paginate = {"per_page": OVERDUE_PAGE_SIZE, "paginator_class": CountedPaginator}
     RequestConfig(request, paginate=paginate | {"count": total.overdue}).configure(overdue_table)
@@ -524,6 +540,7 @@ def overview(request):
         "total": total,
         "headline": dashboards.changes(total, before),
         "since": since,
+        "since_end": since_end,
         "rag_levels": LEVELS,
         "overdue_table": overdue_table,
         "error_forms": [as_of.form] if as_of.form.errors else [],
