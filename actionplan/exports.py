@@ -7,20 +7,30 @@ return) is prefixed with an apostrophe, as OWASP advises. In a CSV file every fi
 and a formula character after a `,` or `;`, or at the start past spaces, tabs and quotes,
 gets an apostrophe too: a spreadsheet whose locale separates fields with the other character splits
 the line there, whatever the quotes say, and would read what follows as a new cell.
+
+CSV and JSON keep the machine columns (COLUMNS) for imports and scripts. The Excel file is for
+people: headings in words, real date cells, sized and wrapped columns, the heading row frozen,
+and above the table what it shows (the "as at" date and the filters used), with an Overdue
+column judged on that date.
 """
 
 import csv
 import io
 import json
 import re
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import capfirst
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 
 from accounts.validators import CONTROL_CHARACTERS
-from actionplan.rag import Rag
+from actionplan.models import Action
+from actionplan.rag import Rag, is_overdue
 
 COLUMNS = [
     "ref",
@@ -70,10 +80,11 @@ def _status(action) -> tuple[str, datetime | None, str]:
     return action.current_rag, latest.created_at, latest.commentary
 
 
-def action_row(action) -> dict[str, str]:
-    """One export row. Reads the objective, priority, body, owners and measures: use
-    Action.objects.for_export() (or for_dashboard() with the objective and priority joined
-    and measures prefetched) so that a whole plan costs a fixed number of queries."""
+def _values(action) -> dict:
+    """One export row with its dates as dates. Reads the objective, priority, body, owners and
+    measures: use Action.objects.for_export() (or for_dashboard() with the objective and
+    priority joined and measures prefetched) so that a whole plan costs a fixed number of
+    queries."""
     objective = action.objective
     rag, updated_at, commentary = _status(action)
     return {
@@ -85,11 +96,19 @@ def action_row(action) -> dict[str, str]:
         "measures": "\n".join(measure.text for measure in action.measures.all()),
         "accountable_body": action.accountable_body.name,
         "timeframe": action.timeframe,
-        "start_date": action.start_date.isoformat() if action.start_date else "",
-        "due_date": action.due_date.isoformat() if action.due_date else "",
+        "start_date": action.start_date,
+        "due_date": action.due_date,
         "status": Rag(rag).label if rag else "",
-        "status_date": timezone.localtime(updated_at).date().isoformat() if updated_at else "",
+        "status_date": timezone.localtime(updated_at).date() if updated_at else None,
         "commentary": commentary,
+    }
+
+
+def action_row(action) -> dict[str, str]:
+    """One export row of the machine columns (CSV, JSON): dates as ISO text, empty if none."""
+    return {
+        key: value.isoformat() if isinstance(value, date) else (value or "")
+        for key, value in _values(action).items()
     }
 
 
@@ -119,20 +138,124 @@ def to_csv(actions) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def to_xlsx(actions) -> bytes:
+@dataclass(frozen=True)
+class SheetColumn:
+    key: str
+    heading: str
+    width: int  # in characters, as Excel measures a column
+    is_date: bool = False
+
+
+def _verbose(name: str) -> str:
+    """A field's verbose name as a heading: "accountable body" -> "Accountable body"."""
+    return capfirst(Action._meta.get_field(name).verbose_name)
+
+
+# The Excel file's columns, in order: the machine columns in words, the due date in force on
+# the "as at" date (and, if revised, from what and why), and whether the action was overdue.
+SHEET_COLUMNS = [
+    SheetColumn("ref", "Ref", 9),
+    SheetColumn("priority", "Priority", 28),
+    SheetColumn("objective", "Objective", 28),
+    SheetColumn("action", _verbose("description"), 50),
+    SheetColumn("owners", "Owners", 36),
+    SheetColumn("measures", "Measures", 40),
+    SheetColumn("accountable_body", _verbose("accountable_body"), 24),
+    SheetColumn("timeframe", _verbose("timeframe"), 16),
+    SheetColumn("start_date", _verbose("start_date"), 13, is_date=True),
+    SheetColumn("due_date", _verbose("due_date"), 13, is_date=True),
+    SheetColumn("due_date_revision", "Due date revised", 30),
+    SheetColumn("status", "Status", 10),
+    SheetColumn("overdue", "Overdue", 10),
+    SheetColumn("status_date", "Status date", 13, is_date=True),
+    SheetColumn("commentary", "Latest commentary", 60),
+]
+DATE_FORMAT = "d mmm yyyy"  # Excel's: 31 Dec 2015
+
+
+@dataclass(frozen=True)
+class SheetHeading:
+    """What the Excel file says above its table: which rows, on which date, chosen how."""
+
+    title: str
+    as_at: date
+    as_at_note: str = ""  # e.g. "the end of Q3 2015/16"
+    filters: list[tuple[str, str]] = field(default_factory=list)  # (label, chosen values)
+    unfiltered: str = "none, every action"
+
+    def lines(self) -> list[str]:
+        when = date_format(self.as_at, "j F Y")
+        note = f", {self.as_at_note}" if self.as_at_note else ""
+        chosen = "; ".join(f"{label}: {value}" for label, value in self.filters)
+        return [
+            self.title,
+            f"As at {when}{note}: each action's status is its latest update on or before that "
+            "day, and overdue is judged on that day by the due date in force then.",
+            f"Filters: {chosen or self.unfiltered}.",
+        ]
+
+
+def _sheet_values(action, *, as_at: date) -> dict:
+    """_values() for the Excel file: the due date in force on `as_at` (from the annotations
+    of with_due_date_as_of(), which for_dashboard() includes) and overdue on that day."""
+    values = _values(action)
+    rag, _, _ = _status(action)
+    due, reason = action.due_as_of, action.due_revision_reason_as_of
+    overdue = getattr(action, "overdue_as_of", None)
+    if overdue is None:
+        overdue = is_overdue(due_date=due, rag=rag or None, on=as_at)
+    revised = ""
+    if reason is not None:
+        revised = f"Revised from {date_format(action.due_date, 'j F Y')}: {reason}"
+    return values | {
+        "due_date": due,
+        "due_date_revision": revised,
+        "overdue": "Yes" if overdue else "No",
+    }
+
+
+def _sheet_cell(value):
+    """Text made safe (printable, never a formula) and dates left as dates."""
+    if isinstance(value, date) or value is None:
+        return value
+    return neutralise(printable(value))
+
+
+def to_xlsx(actions, heading: SheetHeading) -> bytes:
+    """The Excel file for people. `actions` need with_due_date_as_of(heading.as_at) (or
+    for_dashboard(as_of=heading.as_at)) besides what action_row reads."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Actions"
-    sheet.append(COLUMNS)
-    for cell in sheet[1]:
+    workbook.properties.title = heading.title
+    lines = heading.lines()
+    for line in lines:
+        sheet.append([printable(line)])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append([column.heading for column in SHEET_COLUMNS])
+    header_row = len(lines) + 1
+    for cell in sheet[header_row]:
         cell.font = Font(bold=True)
-    for row in export_rows(actions):
-        sheet.append([row[column] for column in COLUMNS])
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
+        cell.alignment = Alignment(wrap_text=True, vertical="bottom")
+    for action in actions:
+        values = _sheet_values(action, as_at=heading.as_at)
+        sheet.append([_sheet_cell(values[column.key]) for column in SHEET_COLUMNS])
+    for row in sheet.iter_rows(min_row=header_row + 1):
+        for column, cell in zip(SHEET_COLUMNS, row, strict=True):
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-            cell.data_type = "s"  # never a formula, whatever the text
-    sheet.freeze_panes = "A2"
+            if column.is_date:
+                cell.number_format = DATE_FORMAT
+            elif cell.value is not None:
+                cell.data_type = "s"  # never a formula, whatever the text
+    for index, column in enumerate(SHEET_COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    last = get_column_letter(len(SHEET_COLUMNS))
+    sheet.freeze_panes = f"B{header_row + 1}"  # the headings, and the Ref column
+    sheet.auto_filter.ref = f"A{header_row}:{last}{max(sheet.max_row, header_row)}"
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -143,8 +266,23 @@ def to_json(actions) -> bytes:
     return json.dumps(rows, indent=2, ensure_ascii=False).encode("utf-8")
 
 
-RENDERERS = {"csv": to_csv, "xlsx": to_xlsx, "json": to_json}
+FORMATS = ("csv", "xlsx", "json")
 
 
-def render(actions, fmt: str) -> bytes:
-    return RENDERERS[fmt](actions)
+def render(actions, fmt: str, *, heading: SheetHeading) -> bytes:
+    """The rows in `fmt`; `heading` says what they are, above the Excel file's table."""
+    if fmt == "xlsx":
+        return to_xlsx(actions, heading)
+    return {"csv": to_csv, "json": to_json}[fmt](actions)
+
+
+def render_plan(plan, fmt: str, *, today: date) -> bytes:
+    """The whole plan in `fmt` as it stands today: the plan page's downloads, export_plan."""
+    actions = Action.objects.filter(plan=plan).for_export().with_due_date_as_of(today)
+    heading = SheetHeading(
+        title=f"{plan.title}: every action",
+        as_at=today,
+        as_at_note="the day it was exported",
+        unfiltered="none, every action of the plan",
+    )
+    return render(actions, fmt, heading=heading)

@@ -5,11 +5,13 @@ Status filters read the "as of" annotations of ActionQuerySet.for_dashboard(), n
 current_rag, so that a look back at a past date filters on the status as it stood then.
 """
 
+from datetime import date
 from functools import cached_property, partial
 
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
+from django.utils.formats import date_format
 
 from actionplan.dashboards import not_updated_since_q, overdue_q
 from actionplan.forms import QuickSelect
@@ -23,9 +25,24 @@ from actionplan.models import (
     OwnerRole,
     Priority,
 )
-from actionplan.rag import VALUES, rag_as_of_q, tag_html
+from actionplan.rag import VALUES, level, rag_as_of_q, tag_html
 
 MAX_SEARCH_WORDS = 10
+# Labels that need the form's layout to make sense ("From" sits under "Due date").
+DESCRIBED_LABELS = {"due_from": "Due from", "due_to": "Due to"}
+
+
+def _in_words(name: str, value) -> str:
+    """A filter's value as the export's filters line says it."""
+    if name == "rag":
+        return ", ".join(level(rag).label for rag in sorted(value, key=VALUES.index))
+    if name == "overdue":
+        return {"yes": "Overdue", "no": "Not overdue"}[value]
+    if name == "q":
+        return f"“{value}”"
+    if isinstance(value, date):
+        return date_format(value, "j F Y")
+    return str(value)
 
 
 def _date_widget():
@@ -147,6 +164,17 @@ class ActionFilter(django_filters.FilterSet):
                 empty = ("", fields[name].empty_label)
                 fields[name].widget.choices = partial(self._choices, name, empty)
         return self._form
+
+    def described(self) -> list[tuple[str, str]]:
+        """The filters used, in words, for the Excel export's "Filters:" line: (label, values)
+        for each filter given a value, in the form's order. Call after is_valid()."""
+        described = []
+        for name, value in self.form.cleaned_data.items():
+            if value in (None, "", []):
+                continue
+            label = DESCRIBED_LABELS.get(name, self.filters[name].label)
+            described.append((label, _in_words(name, value)))
+        return described
 
     def _choices(self, name, empty):
         return [empty, *self._options[name]]

@@ -290,10 +290,10 @@ def action_draft_discard(request, pk):
 
 @login_required
 def plan_export(request, slug, fmt):
-    if fmt not in exports.RENDERERS:
+    if fmt not in exports.FORMATS:
         raise Http404("Exports are CSV, XLSX or JSON.")
     plan = get_object_or_404(Plan, slug=slug)
-    body = exports.render(Action.objects.filter(plan=plan).for_export(), fmt)
+    body = exports.render_plan(plan, fmt, today=timezone.localdate())
     response = HttpResponse(body, content_type=exports.CONTENT_TYPES[fmt])
     filename = f"{plan.slug}-{timezone.localdate():%Y-%m-%d}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -456,6 +456,13 @@ def _long_date(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+def _as_at_note(as_of: AsOf) -> str:
+    """What the export's date is, in words: "today", "the end of Q3 2015/16" or nothing."""
+    if not as_of.given:
+        return "today"
+    return f"the end of {as_of.quarter.short_label}" if as_of.is_quarter_end else ""
+
+
 @login_required
 def body_export(request, pk, fmt):
     """The dashboard's filtered rows as CSV or XLSX, with the plan export's columns; the
@@ -473,7 +480,15 @@ def body_export(request, pk, fmt):
     rows = filterset.qs.select_related("objective__priority", "accountable_body")
     rows = rows.with_owners().prefetch_related("measures")
     rows = rows.order_by("plan", "sort_key")
-    response = HttpResponse(exports.render(rows, fmt), content_type=exports.CONTENT_TYPES[fmt])
+    heading = exports.SheetHeading(
+        title=f"{body.name}: actions",
+        as_at=as_of.day,
+        as_at_note=_as_at_note(as_of),
+        filters=filterset.described(),
+        unfiltered=f"none, every action {body.name} is accountable for",
+    )
+    body_bytes = exports.render(rows, fmt, heading=heading)
+    response = HttpResponse(body_bytes, content_type=exports.CONTENT_TYPES[fmt])
     filename = f"{slugify(body.name)}-as-of-{as_of.day.isoformat()}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     log_user_event(

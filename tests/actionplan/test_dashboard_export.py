@@ -38,11 +38,34 @@ def test_export_xlsx_has_the_filtered_rows(viewer, sample):
     response = viewer.get(url + f"?as_of={AS_OF}&rag=none&rag=amber")
     assert response["Content-Type"] == exports.CONTENT_TYPES["xlsx"]
     sheet = load_workbook(io.BytesIO(response.content)).active
-    rows = list(sheet.iter_rows(values_only=True))
-    assert list(rows[0]) == exports.COLUMNS
-    assert [(row[0], row[10]) for row in rows[1:]] == [("1.2.1", "Amber"), ("1.2.2", None)]
+    lines = [sheet.cell(row, 1).value for row in (1, 2, 3)]
+    assert lines[0] == "Test Sub-group: actions"
+    assert lines[1].startswith("As at 31 December 2015, the end of Q3 2015/16:")
+    assert lines[2] == "Filters: RAG status: Amber, Not yet rated."
+    rows = list(sheet.iter_rows(min_row=4, values_only=True))
+    assert rows[0][:4] == ("Ref", "Priority", "Objective", "Action")
+    assert [(row[0], row[11]) for row in rows[1:]] == [("1.2.1", "Amber"), ("1.2.2", None)]
     assert rows[2][3] == "Map hot spots"
     assert rows[2][5] == "Licensing committee receives the map"
+
+
+def test_export_xlsx_says_every_filter_used_and_marks_overdue(viewer, sample):
+    url = reverse("actionplan:body-export", args=[sample.body.pk, "xlsx"])
+    query = f"?as_of={AS_OF}&overdue=yes&q=share&due_to=2016-01-31"
+    sheet = load_workbook(io.BytesIO(viewer.get(url + query).content)).active
+    assert sheet["A2"].value.startswith("As at 31 December 2015, the end of Q3 2015/16:")
+    assert sheet["A3"].value == (
+        "Filters: Search: “share”; Overdue: Overdue; Due to: 31 January 2016."
+    )
+    rows = list(sheet.iter_rows(min_row=5, values_only=True))
+    assert rows and all(row[12] == "Yes" for row in rows)
+
+
+def test_export_xlsx_of_today_says_so(viewer, sample):
+    url = reverse("actionplan:body-export", args=[sample.body.pk, "xlsx"])
+    sheet = load_workbook(io.BytesIO(viewer.get(url).content)).active
+    assert ", today:" in sheet["A2"].value
+    assert sheet["A3"].value == "Filters: none, every action Test Sub-group is accountable for."
 
 
 def test_export_without_a_date_has_todays_status(viewer, sample):

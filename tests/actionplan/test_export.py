@@ -1,6 +1,7 @@
 import csv
 import io
 import json
+from datetime import date
 
 import pytest
 from django.core.management import call_command
@@ -14,6 +15,7 @@ from tests.conftest import WSCB_SLUG, make_action, make_user
 
 pytestmark = pytest.mark.django_db
 
+TODAY = date(2016, 2, 1)
 EXPECTED_COLUMNS = [
     "ref", "priority", "objective", "action", "owners", "measures", "accountable_body",
     "timeframe", "start_date", "due_date", "status", "status_date", "commentary",
@@ -47,11 +49,19 @@ def test_command_prints_the_whole_plan_as_csv(wscb_plan, capfdbinary):
     assert len(measures.split("\n")) == 4
 
 
+SHEET_HEADINGS = [
+    "Ref", "Priority", "Objective", "Action", "Owners", "Measures", "Accountable body",
+    "Timeframe", "Start date", "Due date", "Due date revised", "Status", "Overdue",
+    "Status date", "Latest commentary",
+]  # fmt: skip
+HEADING_ROW = 4  # below the title, the "as at" line and the filters line
+
+
 def test_command_writes_xlsx_and_json(wscb_plan, tmp_path):
     call_command("export_plan", plan=WSCB_SLUG, format="xlsx", output=tmp_path / "plan.xlsx")
     sheet = load_workbook(tmp_path / "plan.xlsx").active
-    assert [cell.value for cell in sheet[1]] == EXPECTED_COLUMNS
-    assert sheet.max_row == 43
+    assert [cell.value for cell in sheet[HEADING_ROW]] == SHEET_HEADINGS
+    assert sheet.max_row == HEADING_ROW + 42
     call_command("export_plan", plan=WSCB_SLUG, format="json", output=tmp_path / "plan.json")
     rows = json.loads((tmp_path / "plan.json").read_text())
     assert len(rows) == 42 and list(rows[0]) == EXPECTED_COLUMNS
@@ -75,8 +85,8 @@ def test_formula_injection_is_neutralised_in_csv_and_xlsx(tmp_path):
     action = make_action(description='=HYPERLINK("http://evil.example","click")')
     body = exports.to_csv([action])
     assert _csv_rows(body)[0]["action"] == '\'=HYPERLINK("http://evil.example","click")'
-    (tmp_path / "x.xlsx").write_bytes(exports.to_xlsx([action]))
-    cell = load_workbook(tmp_path / "x.xlsx").active["D2"]
+    (tmp_path / "x.xlsx").write_bytes(exports.render_plan(action.plan, "xlsx", today=TODAY))
+    cell = load_workbook(tmp_path / "x.xlsx").active[f"D{HEADING_ROW + 1}"]
     assert cell.data_type == "s"
     assert cell.value.startswith("'=")
 
@@ -164,3 +174,51 @@ def test_fuzzed_cells_never_start_a_formula_after_a_separator(text):
     pieces = list(_pieces_a_spreadsheet_might_see(buffer.getvalue().encode()))
     assert not [piece for piece in pieces if piece.startswith(FORMULA_STARTS)], cell
     assert cell.replace("'", "") == text.replace("'", "")
+
+
+# The Excel file people open (issue 17)
+
+
+def _sheet(body: bytes):
+    return load_workbook(io.BytesIO(body)).active
+
+
+def test_the_excel_file_reads_as_a_table_for_people(wscb_plan):
+    sheet = _sheet(exports.render_plan(wscb_plan, "xlsx", today=TODAY))
+    assert sheet["A1"].value == f"{wscb_plan.title}: every action"
+    assert sheet["A1"].font.bold
+    assert sheet["A2"].value.startswith("As at 1 February 2016, the day it was exported:")
+    assert sheet["A3"].value == "Filters: none, every action of the plan."
+    assert [cell.value for cell in sheet[HEADING_ROW]] == SHEET_HEADINGS
+    assert all(cell.font.bold for cell in sheet[HEADING_ROW])
+    # The headings and the Ref column stay in view; the table can be filtered in Excel.
+    assert sheet.freeze_panes == f"B{HEADING_ROW + 1}"
+    assert sheet.auto_filter.ref == f"A{HEADING_ROW}:O{HEADING_ROW + 42}"
+    widths = {column: sheet.column_dimensions[column].width for column in "ADJO"}
+    assert widths == {"A": 9, "D": 50, "J": 13, "O": 60}
+    first = sheet[HEADING_ROW + 1]
+    assert all(cell.alignment.wrap_text for cell in first)
+
+
+def test_excel_dates_are_date_cells_and_overdue_is_judged_on_the_day(wscb_plan):
+    sheet = _sheet(exports.render_plan(wscb_plan, "xlsx", today=TODAY))
+    rows = {row[0].value: row for row in sheet.iter_rows(min_row=HEADING_ROW + 1)}
+    assert len(rows) == 42
+    due, start = rows["2.1.1"][9], rows["2.1.1"][8]
+    # openpyxl reads a date cell back as a naive datetime at midnight.
+    assert (start.value.date(), due.value.date()) == (date(2015, 9, 1), date(2015, 12, 31))
+    assert due.is_date and due.number_format == "d mmm yyyy"
+    # Nothing is rated yet: overdue on 1 February 2016 exactly when due before it.
+    assert rows["2.1.1"][12].value == "Yes"
+    overdue = {ref: row[12].value for ref, row in rows.items()}
+    expected = {ref: "Yes" if row[9].value.date() < TODAY else "No" for ref, row in rows.items()}
+    assert overdue == expected
+    assert set(overdue.values()) == {"Yes", "No"}
+
+
+def test_csv_and_json_keep_the_machine_columns_and_iso_dates(wscb_plan):
+    rows = _csv_rows(exports.render_plan(wscb_plan, "csv", today=TODAY))
+    assert list(rows[0]) == EXPECTED_COLUMNS
+    assert rows[0]["due_date"] == "2015-11-30"
+    records = json.loads(exports.render_plan(wscb_plan, "json", today=TODAY))
+    assert list(records[0]) == EXPECTED_COLUMNS and records[0]["due_date"] == "2015-11-30"

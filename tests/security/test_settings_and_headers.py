@@ -105,6 +105,6 @@ def test_every_plan_export_format_is_documented():
     from actionplan import exports
 
     page = (ROOT / "docs" / "exporting.md").read_text()
-    for fmt in exports.RENDERERS:
+    for fmt in exports.FORMATS:
         assert f"export.{fmt}" in page and f"--format {fmt}" in page, fmt
     assert "## JSON" in page

@@ -2,9 +2,10 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from actionplan import exports
-from actionplan.models import Action, Plan
+from actionplan.models import Plan
 
 
 class Command(BaseCommand):
@@ -12,7 +13,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--plan", required=True, help="The plan's slug, e.g. wscb-cse-2015-18.")
-        parser.add_argument("--format", choices=sorted(exports.RENDERERS), default="csv")
+        parser.add_argument("--format", choices=exports.FORMATS, default="csv")
         parser.add_argument("-o", "--output", type=Path, help="Write to this file, not stdout.")
 
     def handle(self, *args, plan, format, output, **options):
@@ -23,7 +24,7 @@ class Command(BaseCommand):
             raise CommandError(f"No plan {plan!r}. Plans: {known}.") from None
         if format == "xlsx" and output is None and sys.stdout.isatty():
             raise CommandError("XLSX is binary: give -o FILE or redirect stdout.")
-        body = exports.render(Action.objects.filter(plan=plan_obj).for_export(), format)
+        body = exports.render_plan(plan_obj, format, today=timezone.localdate())
         if output:
             output.write_bytes(body)
             self.stderr.write(f"Wrote {output}.")
