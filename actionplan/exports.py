@@ -31,6 +31,7 @@ from openpyxl.utils import get_column_letter
 from accounts.validators import CONTROL_CHARACTERS
 from actionplan.models import Action
 from actionplan.rag import Rag, is_overdue
+from actionplan.templatetags.plan_tags import NOBODY_HOLDS_ROLE
 
 COLUMNS = [
     "ref",
@@ -159,6 +160,7 @@ SHEET_COLUMNS = [
     SheetColumn("objective", "Objective", 28),
     SheetColumn("action", _verbose("description"), 50),
     SheetColumn("owners", "Owners", 36),
+    SheetColumn("people", "People in the owner roles", 40),
     SheetColumn("measures", "Measures", 40),
     SheetColumn("accountable_body", _verbose("accountable_body"), 24),
     SheetColumn("timeframe", _verbose("timeframe"), 16),
@@ -208,10 +210,25 @@ def _sheet_values(action, *, as_at: date) -> dict:
     if reason is not None:
         revised = f"Revised from {date_format(action.due_date, 'j F Y')}: {reason}"
     return values | {
+        "people": _people_text(action),
         "due_date": due,
         "due_date_revision": revised,
         "overdue": "Yes" if overdue else "No",
     }
+
+
+def _people_text(action) -> str:
+    """Who holds each owner role, a line a role: "Role (Agency): Name (e-mail), ..."."""
+    lines = []
+    for role, holders in action.owner_roles_with_people():
+        people = ", ".join(_person_text(person) for person in holders)
+        lines.append(f"{role}: {people or NOBODY_HOLDS_ROLE.lower()}")
+    return "\n".join(lines)
+
+
+def _person_text(person) -> str:
+    name = person.get_full_name() or person.username
+    return f"{name} ({person.email})" if person.email else name
 
 
 def _sheet_cell(value):
@@ -270,9 +287,10 @@ FORMATS = ("csv", "xlsx", "json")
 
 
 def render(actions, fmt: str, *, heading: SheetHeading) -> bytes:
-    """The rows in `fmt`; `heading` says what they are, above the Excel file's table."""
+    """The rows (a queryset, owners prefetched) in `fmt`; `heading` says what they are,
+    above the Excel file's table, whose people in the owner roles take one more query."""
     if fmt == "xlsx":
-        return to_xlsx(actions, heading)
+        return to_xlsx(actions.with_owner_holders(), heading)
     return {"csv": to_csv, "json": to_json}[fmt](actions)
 
 

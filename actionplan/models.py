@@ -9,6 +9,7 @@ without duplicating anything.
 import re
 from datetime import date, datetime, time, timedelta
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -228,6 +229,17 @@ class OwnerRole(models.Model):
 PREFETCHED_OWNER_LINKS = "prefetched_owner_links"
 
 
+# Where with_owner_holders() puts each owner role's active holders, by name.
+PREFETCHED_HOLDERS = "active_holders"
+# People are listed by name: the order of every list of holders.
+HOLDER_ORDER = ["first_name", "last_name", "username"]
+
+
+def person_name(first_name: str, last_name: str, username: str) -> str:
+    """A person as lists of people name them: their full name, else their username."""
+    return f"{first_name} {last_name}".strip() or username
+
+
 # Where with_due_date_revisions() puts each action's revisions, oldest first.
 PREFETCHED_REVISIONS = "prefetched_due_date_revisions"
 
@@ -261,6 +273,20 @@ class ActionQuerySet(models.QuerySet):
         """Owner links (role and agency joined) prefetched, for owner_link_list() and
         owner_roles()."""
         return self.prefetch_related(_owner_links())
+
+    def with_owner_holders(self):
+        """Each owner role's active holders, by name (one more query), for
+        owner_roles_with_people(): the action page and the exports show who holds each role.
+        Chain it after with_owners() (or for_list(), for_export()), whose links it reads. The
+        dashboards' tables read theirs in a query of their own (tables.ActionTable)."""
+        holders = apps.get_model(settings.AUTH_USER_MODEL).objects.filter(is_active=True)
+        return self.prefetch_related(
+            models.Prefetch(
+                f"{PREFETCHED_OWNER_LINKS}__role__holders",
+                queryset=holders.order_by(*HOLDER_ORDER),
+                to_attr=PREFETCHED_HOLDERS,
+            )
+        )
 
     def with_due_date_revisions(self):
         """Due date revisions prefetched, oldest first, for due_date_on() and
@@ -524,6 +550,17 @@ class Action(models.Model):
     def owner_roles(self):
         """The owner roles in source order (see owner_link_list)."""
         return [link.role for link in self.owner_link_list()]
+
+    def owner_roles_with_people(self) -> list[tuple["OwnerRole", list]]:
+        """Each owner role, in source order, with its active holders by name (an empty list:
+        nobody holds it). Prefetch them (with_owner_holders) in lists; else a query a role."""
+        people = []
+        for role in self.owner_roles():
+            holders = role.__dict__.get(PREFETCHED_HOLDERS)
+            if holders is None:
+                holders = list(role.holders.filter(is_active=True).order_by(*HOLDER_ORDER))
+            people.append((role, holders))
+        return people
 
 
 class OrderedChildManager(models.Manager):

@@ -18,9 +18,9 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django_tables2 import tables
 
-from actionplan.models import ActionOwner
+from actionplan.models import HOLDER_ORDER, ActionOwner, OwnerRole, person_name
 from actionplan.rag import overdue_tag_html, rank_expression, tag_html
-from actionplan.templatetags.plan_tags import due_date_html
+from actionplan.templatetags.plan_tags import due_date_html, people_html
 
 COMMENTARY_SNIPPET_CHARS = 100
 # The most rows a page shows, whatever ?per_page= asks: a whole body in one page costs the
@@ -172,24 +172,43 @@ class ActionTable(tables.Table):
         return self._body_links[body_id]
 
     @cached_property
-    def _owners(self) -> dict[int, list[tuple[str, str]]]:
-        """The (role, agency) of each owner of each action on this page, in source order:
-        one query for the page, and no model instances (prefetched, each owner cost three)."""
+    def _owners(self) -> dict[int, list[tuple[str, str, int]]]:
+        """The (role, agency, role id) of each owner of each action on this page, in source
+        order: one query for the page, and no model instances (prefetched, each owner cost
+        three)."""
         owners = {row.record.pk: [] for row in self.paginated_rows}
         links = ActionOwner.objects.filter(action__in=list(owners)).order_by("order")
-        for action_id, role, short_name, name in links.values_list(
-            "action_id", "role__title", "role__agency__short_name", "role__agency__name"
+        for action_id, role_id, role, short_name, name in links.values_list(
+            "action_id", "role_id", "role__title", "role__agency__short_name", "role__agency__name"
         ):
-            owners[action_id].append((role, short_name or name))
+            owners[action_id].append((role, short_name or name, role_id))
         return owners
+
+    @cached_property
+    def _people(self) -> dict[int, str]:
+        """The people holding each owner role on this page, as markup (people_html): one
+        query for the page."""
+        role_ids = {role_id for owners in self._owners.values() for *_, role_id in owners}
+        by_role = {role_id: [] for role_id in role_ids}
+        holders = OwnerRole.holders.through.objects.filter(
+            ownerrole_id__in=role_ids, user__is_active=True
+        ).order_by(*(f"user__{name}" for name in HOLDER_ORDER))
+        for role_id, first, last, username, email in holders.values_list(
+            "ownerrole_id", "user__first_name", "user__last_name", "user__username", "user__email"
+        ):
+            by_role[role_id].append((person_name(first, last, username), email))
+        return {role_id: people_html(people) for role_id, people in by_role.items()}
 
     def render_owners(self, record):
         return mark_safe(
             "".join(
                 format_html(
-                    '<span class="owner">{} <span class="muted">({})</span></span>', role, agency
+                    '<span class="owner">{} <span class="muted">({})</span> {}</span>',
+                    role,
+                    agency,
+                    self._people[role_id],
                 )
-                for role, agency in self._owners[record.pk]
+                for role, agency, role_id in self._owners[record.pk]
             )
         )
 

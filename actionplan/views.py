@@ -137,6 +137,7 @@ def action_detail(request, pk):
     quarter = dashboards.current_reporting_quarter(today=today)
     action = get_object_or_404(
         Action.objects.for_list()
+        .with_owner_holders()
         .with_needs_update(quarter=quarter)
         .select_related("plan")
         .prefetch_related("measures", "milestones", "related"),

@@ -1,7 +1,8 @@
 from django import template
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from actionplan.quarters import Quarter
 from actionplan.rag import (
@@ -36,6 +37,34 @@ def action_status(action, today):
     if action.is_overdue(today=today):
         return format_html("{} {}", tag_html(action.current_rag), overdue_tag_html())
     return tag_html(action.current_rag)
+
+
+NOBODY_HOLDS_ROLE = "Nobody holds this role"
+
+
+def people_html(people: list[tuple[str, str]]) -> SafeString:
+    """The people holding a role, (name, e-mail) each, by name, with a mailto link: every
+    page that shows them is for signed-in people. Says so when nobody holds the role. Used
+    by the action page (role_people) and the dashboards' tables (tables.ActionTable)."""
+    if not people:
+        return format_html('<span class="people people--none">{}</span>', NOBODY_HOLDS_ROLE)
+    return format_html(
+        '<span class="people">{}</span>',
+        format_html_join(", ", "{}", ((_person_html(name, email),) for name, email in people)),
+    )
+
+
+def _person_html(name: str, email: str) -> SafeString:
+    if not email:
+        return format_html("{}", name)
+    return format_html('{} (<a href="mailto:{}">{}</a>)', name, email, email)
+
+
+@register.simple_tag
+def role_people(holders):
+    """people_html() of a role's holders (Action.owner_roles_with_people)."""
+    return people_html([(person.get_full_name() or person.username, person.email)
+                        for person in holders])  # fmt: skip
 
 
 def due_date_html(*, due, original, reason: str | None, format: str = "j M Y") -> str:

@@ -150,6 +150,8 @@ def big_body(size: int) -> AccountableBody:
     priority = Priority.objects.create(plan=plan, number=1, title="P1")
     agency = Agency.objects.create(name=f"Agency for {body.name}")
     roles = [make_role(agency=agency), make_role(agency=agency)]
+    for role in roles:  # people beside roles: each role held by two
+        role.holders.add(make_user(), make_user())
     author = make_user()
     for number in range(1, size + 1):
         objective, _ = Objective.objects.get_or_create(

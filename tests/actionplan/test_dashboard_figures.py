@@ -71,7 +71,7 @@ def test_dashboard_query_count_is_fixed(counting_client, django_assert_num_queri
     # the headline figures (one aggregate), the nav's "chairs a body?" and the user's groups
     # (the nav asks can_produce_reports), the filters' choices (objectives with their
     # priorities, owner roles with their agencies), the page of actions (status as of the date
-    # in subqueries), their owners (+role, agency)
-    with django_assert_num_queries(14):
+    # in subqueries), their owners (+role, agency), the people holding those roles
+    with django_assert_num_queries(15):
         response = counting_client.get(big_url)
     assert len(refs(response)) == 25

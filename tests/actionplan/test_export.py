@@ -50,10 +50,11 @@ def test_command_prints_the_whole_plan_as_csv(wscb_plan, capfdbinary):
 
 
 SHEET_HEADINGS = [
-    "Ref", "Priority", "Objective", "Action", "Owners", "Measures", "Accountable body",
-    "Timeframe", "Start date", "Due date", "Due date revised", "Status", "Overdue",
-    "Status date", "Latest commentary",
+    "Ref", "Priority", "Objective", "Action", "Owners", "People in the owner roles",
+    "Measures", "Accountable body", "Timeframe", "Start date", "Due date", "Due date revised",
+    "Status", "Overdue", "Status date", "Latest commentary",
 ]  # fmt: skip
+START, DUE, OVERDUE = (SHEET_HEADINGS.index(name) for name in ("Start date", "Due date", "Overdue"))
 HEADING_ROW = 4  # below the title, the "as at" line and the filters line
 
 
@@ -193,9 +194,9 @@ def test_the_excel_file_reads_as_a_table_for_people(wscb_plan):
     assert all(cell.font.bold for cell in sheet[HEADING_ROW])
     # The headings and the Ref column stay in view; the table can be filtered in Excel.
     assert sheet.freeze_panes == f"B{HEADING_ROW + 1}"
-    assert sheet.auto_filter.ref == f"A{HEADING_ROW}:O{HEADING_ROW + 42}"
-    widths = {column: sheet.column_dimensions[column].width for column in "ADJO"}
-    assert widths == {"A": 9, "D": 50, "J": 13, "O": 60}
+    assert sheet.auto_filter.ref == f"A{HEADING_ROW}:P{HEADING_ROW + 42}"
+    widths = {column: sheet.column_dimensions[column].width for column in "ADKP"}
+    assert widths == {"A": 9, "D": 50, "K": 13, "P": 60}
     first = sheet[HEADING_ROW + 1]
     assert all(cell.alignment.wrap_text for cell in first)
 
@@ -204,14 +205,14 @@ def test_excel_dates_are_date_cells_and_overdue_is_judged_on_the_day(wscb_plan):
     sheet = _sheet(exports.render_plan(wscb_plan, "xlsx", today=TODAY))
     rows = {row[0].value: row for row in sheet.iter_rows(min_row=HEADING_ROW + 1)}
     assert len(rows) == 42
-    due, start = rows["2.1.1"][9], rows["2.1.1"][8]
+    due, start = rows["2.1.1"][DUE], rows["2.1.1"][START]
     # openpyxl reads a date cell back as a naive datetime at midnight.
     assert (start.value.date(), due.value.date()) == (date(2015, 9, 1), date(2015, 12, 31))
     assert due.is_date and due.number_format == "d mmm yyyy"
     # Nothing is rated yet: overdue on 1 February 2016 exactly when due before it.
-    assert rows["2.1.1"][12].value == "Yes"
-    overdue = {ref: row[12].value for ref, row in rows.items()}
-    expected = {ref: "Yes" if row[9].value.date() < TODAY else "No" for ref, row in rows.items()}
+    assert rows["2.1.1"][OVERDUE].value == "Yes"
+    overdue = {ref: row[OVERDUE].value for ref, row in rows.items()}
+    expected = {ref: "Yes" if row[DUE].value.date() < TODAY else "No" for ref, row in rows.items()}
     assert overdue == expected
     assert set(overdue.values()) == {"Yes", "No"}
 

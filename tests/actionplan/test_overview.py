@@ -86,7 +86,7 @@ def test_overview_query_count_is_fixed(counting_client, django_assert_num_querie
     # quarter), priorities (+plan), bodies, the RAG
     # breakdown (one grouped aggregate, which counts the overdue actions too), the same
     # counts at the end of the previous quarter (the headline's change), a page of the
-    # overdue actions (joined, status in subqueries), their owners (+agency), the nav's
-    # "chairs a body?" and the user's groups
-    with django_assert_num_queries(12):
+    # overdue actions (joined, status in subqueries), their owners (+agency), the people
+    # holding those roles, the nav's "chairs a body?" and the user's groups
+    with django_assert_num_queries(13):
         counting_client.get(url)
