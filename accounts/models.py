@@ -45,6 +45,10 @@ class User(AbstractUser):
         verbose_name="agency",
     )
     job_title = models.CharField("job title", max_length=200, blank=True)
+    # Set when something waits to be told to the person in the app (an action became theirs,
+    # or stopped being theirs): read with the user on every request, so that a page asks for
+    # the notices themselves only when there are some.
+    has_unread_notices = models.BooleanField("has unread notices", default=False, editable=False)
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

@@ -20,6 +20,7 @@ from actionplan.models import (
     Priority,
     StatusUpdate,
 )
+from actionplan.services import owner_change_notices_create
 
 
 class PriorityInline(RefuseControlCharactersAdminMixin, admin.TabularInline):
@@ -107,6 +108,14 @@ class ActionAdmin(RefuseControlCharactersAdminMixin, SimpleHistoryAdmin):
     @admin.display(description="action", ordering="description")
     def short_description(self, action):
         return action.short_description
+
+    def save_related(self, request, form, formsets, change):
+        """Save the inlines, then tell the people who gained or lost the action through a
+        change of its owner roles (inside the admin's transaction)."""
+        action = form.instance
+        before = action.owner_holder_ids() if change else set()
+        super().save_related(request, form, formsets, change)
+        owner_change_notices_create(action=action, people_before=before)
 
 
 @admin.register(AccountableBody)

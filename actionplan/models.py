@@ -551,6 +551,14 @@ class Action(models.Model):
         """The owner roles in source order (see owner_link_list)."""
         return [link.role for link in self.owner_link_list()]
 
+    def owner_holder_ids(self) -> set[int]:
+        """The active people holding any of the action's owner roles, from the database (one
+        query): what services.owner_change_notices_create compares before and after."""
+        holders = OwnerRole.holders.through.objects.filter(
+            ownerrole__action_links__action=self, user__is_active=True
+        )
+        return set(holders.values_list("user_id", flat=True))
+
     def owner_roles_with_people(self) -> list[tuple["OwnerRole", list]]:
         """Each owner role, in source order, with its active holders by name (an empty list:
         nobody holds it). Prefetch them (with_owner_holders) in lists; else a query a role."""
@@ -769,6 +777,46 @@ class StatusUpdateDraft(models.Model):
 
     def __str__(self):
         return f"Draft on {self.action.reference} by {self.author} ({self.saved_at:%d %b %Y %H:%M})"
+
+
+class OwnerChange(models.TextChoices):
+    GAINED = "gained", "Now yours to update"
+    LOST = "lost", "No longer yours to update"
+
+
+class OwnerChangeNotice(models.Model):
+    """Tells a person, in the app on their next visit, that an action became theirs to update
+    or stopped being theirs, because its owner roles changed (services.action_owners_set, or
+    the admin's owners inline). Written once; read_at set when shown."""
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        related_name="owner_change_notices",
+        verbose_name="person",
+    )
+    action = models.ForeignKey(Action, models.CASCADE, related_name="+", verbose_name="action")
+    change = models.CharField("change", max_length=10, choices=OwnerChange.choices)
+    created_at = models.DateTimeField("changed at", default=timezone.now)
+    read_at = models.DateTimeField("shown at", null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = "owner change notice"
+        indexes = [
+            # A person's unread notices, asked on their next request (middleware).
+            models.Index(fields=["person", "read_at"], name="actionplan_notice_unread"),
+        ]
+
+    def __str__(self):
+        return f"{self.person}: {self.action.reference} {self.get_change_display().lower()}"
+
+    def text(self) -> str:
+        """What the person is told, in the app."""
+        action = f"Action {self.action.reference} ({self.action.short_description})"
+        if self.change == OwnerChange.GAINED:
+            return f"{action} is now yours to update: a role you hold became one of its owners."
+        return f"{action} is no longer yours to update: no role you hold owns it now."
 
 
 # Reporting rounds live in their own module; imported here so they are this app's models.

@@ -10,10 +10,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.models import User
 from actionplan.models import (
+    PREFETCHED_OWNER_LINKS,
     PREFETCHED_REVISIONS,
     Action,
+    ActionOwner,
     DueDateRevision,
+    OwnerChange,
+    OwnerChangeNotice,
     StatusUpdate,
     StatusUpdateDraft,
 )
@@ -178,3 +183,45 @@ def status_update_draft_discard(*, action: Action, author) -> bool:
     """Delete `author`'s draft on `action`; False if there was none."""
     deleted, _ = StatusUpdateDraft.objects.filter(action=action, author=author).delete()
     return bool(deleted)
+
+
+@transaction.atomic
+def owner_change_notices_create(*, action: Action, people_before: set[int]) -> list:
+    """Tell the people who gained or lost `action` when its owner roles changed, in the app
+    on their next visit: compares the active holders of its owner roles before the change
+    (`people_before`, Action.owner_holder_ids() read then) with those now. Someone who still
+    holds another of its owner roles is told nothing."""
+    after = action.owner_holder_ids()
+    changes = [(pk, OwnerChange.GAINED) for pk in sorted(after - people_before)]
+    changes += [(pk, OwnerChange.LOST) for pk in sorted(people_before - after)]
+    notices = OwnerChangeNotice.objects.bulk_create(
+        [OwnerChangeNotice(person_id=pk, action=action, change=change) for pk, change in changes]
+    )
+    User.objects.filter(pk__in=[pk for pk, _ in changes]).update(has_unread_notices=True)
+    return notices
+
+
+@transaction.atomic
+def action_owners_set(*, action: Action, roles: list) -> list:
+    """Make `roles` the action's owner roles, in that order, and tell the people who gained or
+    lost the action (owner_change_notices_create). The one way code changes an action's
+    owners; the admin's owners inline calls owner_change_notices_create around its own save."""
+    before = action.owner_holder_ids()
+    for link in action.owner_links.all():
+        link.delete()  # one by one, so that each is in the owners' history
+    for order, role in enumerate(roles, start=1):
+        ActionOwner.objects.create(action=action, role=role, order=order)
+    action.__dict__.pop(PREFETCHED_OWNER_LINKS, None)
+    return owner_change_notices_create(action=action, people_before=before)
+
+
+@transaction.atomic
+def owner_change_notices_read(*, person) -> list:
+    """The person's unread notices, oldest first, marked read as they are handed over to be
+    shown. The flag is cleared first: a notice written meanwhile sets it again."""
+    User.objects.filter(pk=person.pk).update(has_unread_notices=False)
+    person.has_unread_notices = False
+    unread = OwnerChangeNotice.objects.filter(person=person, read_at__isnull=True)
+    notices = list(unread.select_related("action").select_for_update(of=("self",)))
+    unread.filter(pk__in=[notice.pk for notice in notices]).update(read_at=timezone.now())
+    return notices
