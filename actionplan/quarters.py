@@ -34,7 +34,7 @@ class Quarter:
         quarter = cls(int(match["year"]), int(match["number"]))
         try:
             quarter.end  # noqa: B018 - its first and last days must be in the calendar
-        except ValueError:
+        except (ValueError, OverflowError):  # 0000-Q3 would end in year 0
             raise ValueError(
                 f"{text.strip()} is outside the calendar: choose a quarter between "
                 f"{cls(1, 1).slug} and {cls(9998, 4).slug}."

@@ -108,3 +108,9 @@ def test_an_update_counts_on_its_local_date():
     quarters = plan_quarters(today=date(2030, 1, 1), plan=plan)
     assert quarters[-1].slug == "2016-Q4"  # the period: updates after it do not stretch it
     assert reporting_quarter(quarters, today=date(2030, 1, 1), plan=plan).slug == "2016-Q3"
+
+
+@pytest.mark.parametrize("text", ["0000-Q1", "0000-Q3", "9999-Q4"])
+def test_a_quarter_outside_the_calendar_is_refused_with_a_message(text):
+    with pytest.raises(ValueError, match="outside the calendar"):
+        Quarter.parse(text)
