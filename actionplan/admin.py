@@ -1,6 +1,7 @@
 """The admin is where Board business support maintains the plan itself."""
 
 from django.contrib import admin
+from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts import admin as accounts_admin
@@ -101,13 +102,17 @@ class ActionAdmin(RefuseControlCharactersAdminMixin, SimpleHistoryAdmin):
             "Owners and accountability",
             {"fields": ["owners_as_written", "accountable_body", "accountable_body_as_written"]},
         ),
-        ("When", {"fields": ["timeframe", "start_date", "due_date"]}),
+        ("When", {"fields": ["timeframe", "start_date", "due_date", "added_on"]}),
         ("Links and status", {"fields": ["related", "current_rag"]}),
     ]
 
     @admin.display(description="action", ordering="description")
     def short_description(self, action):
         return action.short_description
+
+    def get_changeform_initial_data(self, request):
+        """A new action joins the plan today, unless it was part of it from the start."""
+        return {"added_on": timezone.localdate(), **super().get_changeform_initial_data(request)}
 
     def save_related(self, request, form, formsets, change):
         """Save the inlines, then tell the people who gained or lost the action through a

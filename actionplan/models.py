@@ -372,16 +372,25 @@ class ActionQuerySet(models.QuerySet):
             commentary_as_of=Subquery(latest.values("commentary")[:1]),
         )
 
+    def as_of(self, day: date):
+        """The plan as it stood at the end of `day`: the actions added by then (added_on on or
+        before it; none recorded: part of the plan from its start). The one place that says
+        which actions a view of a date shows: for_dashboard() and the Board pack call it.
+        Retiring actions will add its rule here (leave out those retired by `day`)."""
+        return self.filter(Q(added_on__isnull=True) | Q(added_on__lte=day))
+
     def for_dashboard(self, *, as_of: date):
-        """Rows for dashboards, the overview and their exports, as they stood at the end of `as_of`:
-        with_status_as_of(), with_due_date_as_of() and overdue_as_of (overdue on `as_of`, by the
-        status and the due date in force then). Figures, filters and tables all read these
-        annotations, never current_rag or due_date. Lists and exports join or prefetch what they
-        show themselves: the action table reads its page's owners in one query of its own, and
-        sorting a page of a body's actions with the objective and priority's long texts joined took
-        half a dashboard's time at 10,000 actions."""
+        """Rows for dashboards, the overview and their exports, as they stood at the end of
+        `as_of`: the plan's actions then (as_of()), with_status_as_of(), with_due_date_as_of()
+        and overdue_as_of (overdue on `as_of`, by the status and the due date in force then).
+        Figures, filters and tables all read these annotations, never current_rag or due_date.
+        Lists and exports join or prefetch what they show themselves: the action table reads
+        its page's owners in one query of its own, and sorting a page of a body's actions with
+        the objective and priority's long texts joined took half a dashboard's time at 10,000
+        actions."""
         return (
-            self.with_status_as_of(as_of)
+            self.as_of(as_of)
+            .with_status_as_of(as_of)
             .with_due_date_as_of(as_of)
             .annotate(
                 overdue_as_of=overdue_expression(
@@ -436,6 +445,15 @@ class Action(models.Model):
         "timeframe", max_length=200, help_text="Verbatim from the plan, e.g. End November 2015."
     )
     start_date = models.DateField("start date", null=True, blank=True)
+    added_on = models.DateField(
+        "added on",
+        null=True,
+        blank=True,
+        help_text=(
+            "The day the action joined the plan: views of earlier dates leave it out. Empty: "
+            "part of the plan from its start."
+        ),
+    )
     # The due date the plan gave (empty where its timeframe gives none). Revisions
     # (DueDateRevision) never change it: the date in force on a day is the latest revision's by
     # then (due_date_on), else this one.

@@ -60,10 +60,11 @@ def default_sign_off_date(deadline: date) -> date:
 
 
 def default_scope(plan: Plan, quarter: Quarter):
-    """Every action of the plan not already Blue before the quarter began."""
+    """Every action of the plan at the quarter's end (as_of) not already Blue before it began."""
     before = quarter.start - timedelta(days=1)
     not_blue = [Rag.GREEN, Rag.AMBER, Rag.RED, NOT_RATED]
-    return Action.objects.filter(plan=plan).with_status_as_of(before).filter(rag_as_of_q(not_blue))
+    actions = Action.objects.filter(plan=plan).as_of(quarter.end).with_status_as_of(before)
+    return actions.filter(rag_as_of_q(not_blue))
 
 
 @transaction.atomic

@@ -384,7 +384,8 @@ def build_pack_data(*, plan: Plan, quarter: Quarter, today: date) -> BoardPackDa
     priorities = list(plan.priorities.order_by("number"))
     objectives = list(Objective.objects.filter(priority__plan=plan).order_by("sort_key"))
     actions = _with_red_since(
-        Action.objects.filter(plan=plan).for_list().prefetch_related("measures"), as_of
+        Action.objects.filter(plan=plan).as_of(as_of).for_list().prefetch_related("measures"),
+        as_of,
     ).with_status_as_of(as_of)
     previous = dict(
         Action.objects.filter(plan=plan)

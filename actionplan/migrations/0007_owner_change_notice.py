@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('actionplan', '0005_due_date_revision'),
+        ('actionplan', '0006_due_date_revision'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
