@@ -1,6 +1,7 @@
 """The journeys of issue 17 ("Daily use"), in a real browser, each ending with a screenshot of
 its final screen in test-artifacts/screenshots/: the time-out warning, two tabs, an idle
-sign-out before Save, the next action after saving, and the phone layout."""
+sign-out before Save, the next action after saving, the phone layout, the people in each owner
+role, and being told when an action becomes yours."""
 
 import re
 
@@ -9,9 +10,10 @@ from django.conf import settings as django_settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.urls import reverse
 
-from actionplan.models import Rag, StatusUpdate, StatusUpdateDraft
-from actionplan.services import status_update_create
+from actionplan.models import ActionOwner, Rag, StatusUpdate, StatusUpdateDraft
+from actionplan.services import action_owners_set, status_update_create
 from tests.browser.conftest import expect, save_screenshot, sign_in
+from tests.conftest import make_role
 
 pytestmark = pytest.mark.browser
 
@@ -278,3 +280,42 @@ def test_near_the_end_of_a_session_the_warning_says_it_cannot_be_extended(page, 
         "You were signed out because you had been signed in for 8 hours, the longest a "
         "session lasts."
     )
+
+
+def test_a_chair_finds_whom_to_ask_about_an_overdue_action(page, chair, owner, target_action,
+                                                           check_axe):  # fmt: skip
+    owner.first_name, owner.last_name, owner.email = "Olive", "Owner", "olive@police.example"
+    owner.save()
+    vacant = make_role(title="Vacant role")
+    ActionOwner.objects.create(action=target_action, role=vacant, order=9)
+    sign_in(page, chair)
+    body = reverse("actionplan:body-dashboard", args=[target_action.accountable_body_id])
+    page.goto(f"{body}?overdue=yes")
+    row = page.get_by_role("row").filter(has_text=target_action.reference)
+    expect(row.get_by_role("link", name="olive@police.example")).to_have_attribute(
+        "href", "mailto:olive@police.example"
+    )
+    expect(row).to_contain_text("Nobody holds this role")
+    check_axe(page, "body dashboard: overdue, with the people in each role [chair]")
+    save_screenshot(page, "journey-17-5-overdue-list-with-people")
+    row.get_by_role("link", name=target_action.reference, exact=True).click()
+    owners = page.locator(".owner-list")
+    expect(owners).to_contain_text("Olive Owner (olive@police.example)")
+    expect(owners).to_contain_text("Vacant role, Test Agency: Nobody holds this role")
+    check_axe(page, "action page: the people in each role [chair]")
+    save_screenshot(page, "journey-17-5-action-page-with-people")
+
+
+def test_an_owner_is_told_on_their_next_visit_that_an_action_became_theirs(page, owner,
+                                                                            target_action,
+                                                                            check_axe):  # fmt: skip
+    other = target_action.plan.actions.exclude(pk=target_action.pk).order_by("sort_key").first()
+    action_owners_set(action=other, roles=[*other.owner_roles(), *owner.roles.all()])
+    sign_in(page, owner)
+    expect(page.get_by_role("status")).to_contain_text(
+        f"Action {other.reference} ({other.short_description}) is now yours to update"
+    )
+    check_axe(page, "my actions: an action became yours [owner]")
+    save_screenshot(page, "journey-17-6-told-of-a-new-action")
+    page.reload()
+    expect(page.locator("body")).not_to_contain_text("is now yours to update")
