@@ -283,6 +283,16 @@ def percent(part: int, whole: int) -> int:
     return round(100 * part / whole) if whole else 0
 
 
+def quarter_returns(quarter: Quarter) -> "Tally | None":
+    """The returns of every plan's reporting rounds for `quarter` (the Board overview's
+    headline), in one query; None if no round asked for them."""
+    rounds = RoundAction.objects.in_scope().filter(round__quarter=quarter.slug)
+    counts = rounds.counts()
+    if not counts["total"]:
+        return None
+    return Tally(f"Returns for {quarter.short_label}", **counts)
+
+
 @dataclass
 class Tally:
     """One row of the round page's figures (the whole round, a body or an agency)."""

@@ -34,7 +34,7 @@ from actionplan.forms import AsOfForm, DueDateRevisionForm, StatusUpdateDraftFor
 from actionplan.models import AccountableBody, Action, Plan, Priority, Rag, StatusUpdateDraft
 from actionplan.quarters import Quarter
 from actionplan.rag import LEVELS
-from actionplan.rounds import round_dues_for
+from actionplan.rounds import quarter_returns, round_dues_for
 from actionplan.services import (
     StatusConflictError,
     due_date_revision_create,
@@ -555,6 +555,7 @@ def overview(request):
         "by_body": by_body,
         "total": total,
         "headline": dashboards.changes(total, before),
+        "returns": quarter_returns(as_of.quarter),
         "since": since,
         "since_end": since_end,
         "rag_levels": LEVELS,

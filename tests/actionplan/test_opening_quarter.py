@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from actionplan.dashboards import current_reporting_quarter
-from actionplan.models import Plan, Rag
+from actionplan.models import Action, Plan, Rag
 from actionplan.quarters import Quarter
 from actionplan.rounds import round_close, round_open
 from actionplan.services import status_update_create
@@ -216,3 +216,16 @@ def test_a_current_plans_dashboards_open_on_the_open_rounds_quarter(client, roun
     response = client.get(reverse("actionplan:overview"))
     assert response.context["as_of"].day == date(2015, 12, 31)
     assert response.context["as_of"].today_param == "2016-01-10"
+
+
+def test_overview_headline_counts_the_quarters_round_returns(client, round_in_january):
+    client.force_login(make_user())
+    url = reverse("actionplan:overview")
+    html = client.get(url).content.decode()  # opens on Q3, the open round's quarter
+    card = html[html.index('id="returns"') :].split("</li>")[0]
+    assert "0 of 2" in card and "Returns received" in card and "Q3 2015/16" in card
+    action = Action.objects.get(reference="1.2")
+    update(action, Rag.GREEN, local(2016, 1, 10, 11))  # 1.2's return
+    card = client.get(url).content.decode().split('id="returns"')[1].split("</li>")[0]
+    assert "1 of 2" in card and "(50%)" in card
+    assert 'id="returns"' not in client.get(url, {"quarter": "2015-Q2"}).content.decode()
