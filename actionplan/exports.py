@@ -286,10 +286,14 @@ def to_json(actions) -> bytes:
 FORMATS = ("csv", "xlsx", "json")
 
 
-def render(actions, fmt: str, *, heading: SheetHeading) -> bytes:
-    """The rows (a queryset, owners prefetched) in `fmt`; `heading` says what they are,
-    above the Excel file's table, whose people in the owner roles take one more query."""
+def render(actions, fmt: str, *, heading: SheetHeading | None = None) -> bytes:
+    """The rows (a queryset, owners prefetched) in `fmt`; `heading` says what they are, above
+    the Excel file's table (without one: "Actions", as at today). The Excel file's people in
+    the owner roles take one more query, and its due dates in force a subquery if not there."""
     if fmt == "xlsx":
+        heading = heading or SheetHeading(title="Actions", as_at=timezone.localdate())
+        if "due_as_of" not in actions.query.annotations:
+            actions = actions.with_due_date_as_of(heading.as_at)
         return to_xlsx(actions.with_owner_holders(), heading)
     return {"csv": to_csv, "json": to_json}[fmt](actions)
 

@@ -223,3 +223,11 @@ def test_csv_and_json_keep_the_machine_columns_and_iso_dates(wscb_plan):
     assert rows[0]["due_date"] == "2015-11-30"
     records = json.loads(exports.render_plan(wscb_plan, "json", today=TODAY))
     assert list(records[0]) == EXPECTED_COLUMNS and records[0]["due_date"] == "2015-11-30"
+
+
+def test_render_without_a_heading_says_actions_as_at_today(wscb_plan, time_machine):
+    time_machine.move_to("2016-02-01 12:00 +0000", tick=False)
+    sheet = _sheet(exports.render(wscb_plan.actions.for_export(), "xlsx"))
+    assert sheet["A1"].value == "Actions"
+    assert sheet["A2"].value.startswith("As at 1 February 2016:")
+    assert sheet.max_row == HEADING_ROW + 42
