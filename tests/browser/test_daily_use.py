@@ -297,13 +297,13 @@ def test_a_chair_finds_whom_to_ask_about_an_overdue_action(page, chair, owner, t
     )
     expect(row).to_contain_text("Nobody holds this role")
     check_axe(page, "body dashboard: overdue, with the people in each role [chair]")
-    save_screenshot(page, "journey-17-5-overdue-list-with-people")
+    save_screenshot(page, "journey-17-7-overdue-list-with-people")
     row.get_by_role("link", name=target_action.reference, exact=True).click()
     owners = page.locator(".owner-list")
     expect(owners).to_contain_text("Olive Owner (olive@police.example)")
     expect(owners).to_contain_text("Vacant role, Test Agency: Nobody holds this role")
     check_axe(page, "action page: the people in each role [chair]")
-    save_screenshot(page, "journey-17-5-action-page-with-people")
+    save_screenshot(page, "journey-17-7-action-page-with-people")
 
 
 def test_an_owner_is_told_on_their_next_visit_that_an_action_became_theirs(page, owner,
@@ -316,6 +316,6 @@ def test_an_owner_is_told_on_their_next_visit_that_an_action_became_theirs(page,
         f"Action {other.reference} ({other.short_description}) is now yours to update"
     )
     check_axe(page, "my actions: an action became yours [owner]")
-    save_screenshot(page, "journey-17-6-told-of-a-new-action")
+    save_screenshot(page, "journey-17-8-told-of-a-new-action")
     page.reload()
     expect(page.locator("body")).not_to_contain_text("is now yours to update")
