@@ -170,7 +170,8 @@ SHEET_COLUMNS = [
     SheetColumn("status", "Status", 10),
     SheetColumn("overdue", "Overdue", 10),
     SheetColumn("status_date", "Status date", 13, is_date=True),
-    SheetColumn("commentary", "Latest commentary", 60),
+    # "Commentary", as the import reads it back (the "As at" line says whose).
+    SheetColumn("commentary", "Commentary", 60),
 ]
 DATE_FORMAT = "d mmm yyyy"  # Excel's: 31 Dec 2015
 

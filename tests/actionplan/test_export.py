@@ -52,7 +52,7 @@ def test_command_prints_the_whole_plan_as_csv(wscb_plan, capfdbinary):
 SHEET_HEADINGS = [
     "Ref", "Priority", "Objective", "Action", "Owners", "People in the owner roles",
     "Measures", "Accountable body", "Timeframe", "Start date", "Due date", "Due date revised",
-    "Status", "Overdue", "Status date", "Latest commentary",
+    "Status", "Overdue", "Status date", "Commentary",
 ]  # fmt: skip
 START, DUE, OVERDUE = (SHEET_HEADINGS.index(name) for name in ("Start date", "Due date", "Overdue"))
 HEADING_ROW = 4  # below the title, the "as at" line and the filters line
