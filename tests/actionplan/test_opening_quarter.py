@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 
-from actionplan.dashboards import current_reporting_quarter
+from actionplan.dashboards import current_reporting_quarter, plan_quarters
 from actionplan.models import Action, Plan, Rag
 from actionplan.quarters import Quarter
 from actionplan.rounds import round_close, round_open
@@ -229,3 +229,14 @@ def test_overview_headline_counts_the_quarters_round_returns(client, round_in_ja
     card = client.get(url).content.decode().split('id="returns"')[1].split("</li>")[0]
     assert "1 of 2" in card and "(50%)" in card
     assert 'id="returns"' not in client.get(url, {"quarter": "2015-Q2"}).content.decode()
+
+
+def test_quarter_list_starts_at_a_status_dated_before_the_first_due_date(time_machine):
+    """An imported plan's statuses are dated before its first action falls due."""
+    time_machine.move_to(local(2017, 6, 1, 12), tick=False)
+    Plan.objects.all().delete()
+    plan = make_plan(period="2016-19")
+    action = make_action(plan=plan, due_date=date(2017, 4, 30))
+    assert plan_quarters(today=date(2017, 6, 1), plan=plan)[0] == Quarter(2017, 1)
+    update(action, Rag.GREEN, local(2017, 3, 31, 12))
+    assert plan_quarters(today=date(2017, 6, 1), plan=plan)[0] == Quarter(2016, 1)
