@@ -62,10 +62,10 @@ def test_plan_page_query_count_is_fixed(client, wscb_plan, django_assert_num_que
     client.force_login(make_user())
     url = reverse("actionplan:plan-detail", args=[WSCB_SLUG])
     client.get(url)  # the first request records the session's activity time
-    # session, user, plan, priorities, objectives, actions (+objective, priority, body,
-    # latest update, author), owner links (+role, agency), the nav's "chairs a body?" check
-    # and the user's groups (the nav asks can_produce_reports)
-    with django_assert_num_queries(9):
+    # session, user, the second factor (accounts.middleware), plan, priorities, objectives, actions
+    # (+objective, priority, body, latest update, author), owner links (+role, agency), the nav's
+    # "chairs a body?" check and the user's groups (the nav asks can_produce_reports)
+    with django_assert_num_queries(10):
         client.get(url)
 
 
