@@ -66,11 +66,11 @@ def test_dashboard_query_count_is_fixed(counting_client, django_assert_num_queri
     query = f"?as_of={AS_OF}&rag=red&rag=green&rag=amber&rag=blue&q=action&sort=rag"
     small_url, big_url = dashboard_url(small, query), dashboard_url(big, query)
     assert query_count(counting_client, small_url) == query_count(counting_client, big_url)
-    # session, user, body, its chairs, the quarter picker's date range, the table's row count,
-    # the headline figures (one aggregate), the nav's "chairs a body?" and the user's groups
-    # (the nav asks can_produce_reports), the filters' choices (objectives with their
-    # priorities, owner roles with their agencies), the page of actions (status as of the date
-    # in subqueries), their owners (+role, agency)
-    with django_assert_num_queries(13):
+    # session, user, the second factor (accounts.middleware), body, its chairs, the quarter picker's
+    # date range, the table's row count, the headline figures (one aggregate), the nav's "chairs a
+    # body?" and the user's groups (the nav asks can_produce_reports), the filters' choices
+    # (objectives with their priorities, owner roles with their agencies), the page of actions
+    # (status as of the date in subqueries), their owners (+role, agency)
+    with django_assert_num_queries(14):
         response = counting_client.get(big_url)
     assert len(refs(response)) == 25

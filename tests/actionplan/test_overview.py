@@ -82,9 +82,9 @@ def test_overview_query_count_is_fixed(counting_client, django_assert_num_querie
     before = query_count(counting_client, url)
     big_body(35)
     assert query_count(counting_client, url) == before
-    # session, user, the quarter picker's date range, priorities (+plan), bodies, the RAG
-    # breakdown (one grouped aggregate, which counts the overdue actions too), a page of the
-    # overdue actions (joined, status in subqueries), their owners (+agency), the nav's
-    # "chairs a body?" and the user's groups
-    with django_assert_num_queries(10):
+    # session, user, the second factor (accounts.middleware), the quarter picker's date range,
+    # priorities (+plan), bodies, the RAG breakdown (one grouped aggregate, which counts the overdue
+    # actions too), a page of the overdue actions (joined, status in subqueries), their owners
+    # (+agency), the nav's "chairs a body?" and the user's groups
+    with django_assert_num_queries(11):
         counting_client.get(url)
