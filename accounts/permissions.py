@@ -154,3 +154,27 @@ def can_reset_two_factor(user, person) -> bool:
     if not is_business_support(user) or person.pk == user.pk:
         return False
     return user.is_superuser or not (person.is_staff or person.is_superuser)
+
+
+# The only groups business support may give from the people pages: never staff, superuser,
+# permissions or any other group (those stay with a superuser, in the admin).
+ASSIGNABLE_GROUPS = (BUSINESS_SUPPORT_GROUP, BOARD_MEMBER_GROUP)
+
+
+def can_manage_people(user) -> bool:
+    """Invite people, and see the people list (business support)."""
+    return is_business_support(user)
+
+
+def can_change_person(user, person) -> bool:
+    """Change a person's roles, bodies and group, deactivate or reactivate them, re-send or
+    revoke their invitation. Never one's own account (a stolen session must not widen itself),
+    and a staff or superuser account only if a superuser."""
+    if not can_manage_people(user) or person.pk == user.pk:
+        return False
+    return user.is_superuser or not (person.is_staff or person.is_superuser)
+
+
+def can_view_person(user, person) -> bool:
+    """A person's page: their own, or anyone's for business support."""
+    return user.is_authenticated and (person.pk == user.pk or can_manage_people(user))

@@ -1,8 +1,10 @@
 import django_otp
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,6 +16,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from accounts import two_factor as tf
 from accounts.client_ip import client_ip
 from accounts.forms import CodeForm
+from accounts.invitations import InvitationRefusedError, invitation_accept, invitation_for
 from accounts.middleware import record_activity, session_time_left
 from accounts.models import User
 from accounts.permissions import can_reset_two_factor, must_use_two_factor
@@ -67,6 +70,12 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    def get_user(self, uidb64):
+        # A deactivated person's link (sent before they were deactivated) is no link: it
+        # must not set a password on an account that business support has closed.
+        user = super().get_user(uidb64)
+        return user if user is not None and user.is_active else None
+
     def form_valid(self, form):
         response = super().form_valid(form)
         log_event("password_reset_complete", request=self.request, username=form.user.username)
@@ -266,3 +275,25 @@ def two_factor_reset(request, pk: int):
         return redirect("accounts:two-factor-reset", pk=person.pk)
     context = {"person": person, "has_second_factor": tf.has_second_factor(person)}
     return render(request, "accounts/two_factor_reset.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept_view(request, token: str):
+    """The invitation e-mail's link: set a password, then two-factor sign-in. A link that is
+    unknown, used, revoked or expired says so and changes nothing."""
+    try:
+        person = invitation_for(token).person
+    except InvitationRefusedError as refusal:
+        log_event("invitation_refused", request=request)
+        return render(request, "accounts/invitation_accept.html", {"refused": str(refusal)})
+    form = SetPasswordForm(person, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = invitation_accept(token=token, password=form.cleaned_data["new_password1"])
+        except InvitationRefusedError as refusal:
+            return render(request, "accounts/invitation_accept.html", {"refused": str(refusal)})
+        login(request, person, backend="django.contrib.auth.backends.ModelBackend")
+        log_event("invitation_accepted", request=request, username=person.get_username())
+        messages.success(request, "Your password is set. Now set up two-factor sign-in.")
+        return redirect("accounts:two-factor-setup")
+    return render(request, "accounts/invitation_accept.html", {"form": form, "person": person})

@@ -283,6 +283,8 @@ IMPORT_MAX_ZIP_RATIO = env_int("IMPORT_MAX_ZIP_RATIO", 100)
 IMPORT_PENDING_HOURS = env_int("IMPORT_PENDING_HOURS", 24)
 # The address e-mails link to (no trailing slash needed).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# How long an invitation link to set a password works (docs/people.md).
+INVITATION_DAYS = env_int("INVITATION_DAYS", 7)
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=True)

@@ -61,9 +61,12 @@ def objects(target_action, business_support, monkeypatch):
     upload, imported = _imports(business_support)
     # An ordinary person whose second factor business support may reset.
     person = make_user(username="colleague", groups=[BOARD_MEMBER_GROUP])
+    # Invited, not yet joined: their invitation may be sent again or revoked.
+    invitee = make_user(username="invitee", is_active=False)
     return SimpleNamespace(
         action=target_action, pack=pack, round=reporting_round, entry=entry,
         upload=upload, imported=imported, matches=_matches(upload), person=person,
+        invitee=invitee,
     )  # fmt: skip
 
 
@@ -161,6 +164,17 @@ def _plan(o, **more):
     return {"slug": WSCB_SLUG, **more}
 
 
+MAY_MANAGE_PEOPLE = {"business_support"}
+
+
+def _person(o):
+    return {"pk": o.person.pk}
+
+
+def _invitee(o):
+    return {"pk": o.invitee.pk}
+
+
 MAY_RUN_ROUNDS = {"business_support"}
 MAY_FOLLOW_ROUNDS = {"business_support", "chair", "other_chair"}
 
@@ -240,6 +254,32 @@ MATRIX = [
     Row("accounts:two-factor-reset", "POST", _expect({"business_support"}, ok=302),
         kwargs=lambda o: {"pk": o.person.pk}, data=lambda o: {}),
     Row("password_change", "GET", _expect(ALL)),
+    # The people pages: business support only; another person's page is out of anyone else's
+    # reach (404); each person's own page is theirs.
+    Row("actionplan:person-list", "GET", _expect(MAY_MANAGE_PEOPLE)),
+    Row("actionplan:person-invite", "GET", _expect(MAY_MANAGE_PEOPLE)),
+    Row("actionplan:person-invite", "POST", _expect(MAY_MANAGE_PEOPLE, ok=302),
+        data=lambda o: {"first_name": "Nia", "last_name": "Jones",
+                        "email": "nia@example.org", "access": ""}),
+    Row("actionplan:my-page", "GET", _expect(ALL, ok=302)),
+    Row("actionplan:person-detail", "GET", _expect(MAY_MANAGE_PEOPLE, denied=404),
+        kwargs=_person),
+    Row("actionplan:person-edit", "GET", _expect(MAY_MANAGE_PEOPLE, denied=404),
+        kwargs=_person),
+    Row("actionplan:person-edit", "POST", _expect(MAY_MANAGE_PEOPLE, ok=302, denied=404),
+        kwargs=_person, data=lambda o: {"first_name": "C", "last_name": "D", "access": ""}),
+    Row("actionplan:person-deactivate", "POST", _expect(MAY_MANAGE_PEOPLE, ok=302, denied=404),
+        kwargs=_person, data=lambda o: {}),
+    Row("actionplan:person-reactivate", "POST", _expect(MAY_MANAGE_PEOPLE, ok=302, denied=404),
+        kwargs=_invitee, data=lambda o: {}),
+    Row("actionplan:person-resend", "POST", _expect(MAY_MANAGE_PEOPLE, ok=302, denied=404),
+        kwargs=_invitee, data=lambda o: {}),
+    Row("actionplan:person-revoke", "POST", _expect(MAY_MANAGE_PEOPLE, ok=302, denied=404),
+        kwargs=_invitee, data=lambda o: {}),
+    # The invitation e-mail's link, for someone not signed in; one that is not valid says so.
+    Row("accounts:invitation-accept", "GET",
+        {**dict.fromkeys([*PERSONAS, "invited"], 200), "two_factor_pending": 302},
+        kwargs=lambda o: {"token": "not-a-token"}),
     # For someone who cannot sign in: the form, and the link from the e-mail (one that is not
     # valid says so).
     Row("password_reset", "GET", dict.fromkeys(PERSONAS, 200)),

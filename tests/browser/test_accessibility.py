@@ -262,6 +262,10 @@ def reset_url(ctx):
     return reverse("accounts:two-factor-reset", kwargs={"pk": ctx.person("board_member").pk})
 
 
+def person_url(ctx):
+    return reverse("actionplan:person-detail", kwargs={"pk": ctx.person("owner").pk})
+
+
 def click(button):
     return lambda page, ctx: page.get_by_role("button", name=button).click()
 
@@ -444,6 +448,19 @@ SCREENS = [
     Screen("reset two-factor", "business_support", reset_url, "Reset two-factor sign-in for"),
     Screen("reset two-factor: done", "business_support", reset_url, "was reset",
            act=click("Reset two-factor sign-in")),
+    # People, run by business support.
+    Screen("people", "business_support", url("actionplan:person-list"), "Invite a person"),
+    Screen("invite a person", "business_support", url("actionplan:person-invite"),
+           "Send the invitation"),
+    Screen("invite a person: errors", "business_support", url("actionplan:person-invite"),
+           "There is a problem", act=click("Send the invitation")),
+    Screen("a person's page", "business_support", person_url, "Changes to this account"),
+    Screen("change a person", "business_support", person_url, "Save the changes",
+           act=lambda page, ctx: page.get_by_role("link", name="Change roles").click()),
+    Screen("my own page", "owner", url("actionplan:my-page"), "My two-factor devices"),
+    Screen("invitation link not valid", None,
+           lambda ctx: reverse("accounts:invitation-accept", kwargs={"token": "spent"}),
+           "cannot be used"),
     # 320 CSS pixels wide: a 1280-pixel screen at 400% zoom.
     Screen("two-factor: set up, 320px", "two_factor_pending", url("accounts:two-factor-setup"),
            "Add Actionplan to an authenticator app", width=320),

@@ -24,7 +24,7 @@ def test_business_support_land_on_their_own_work_after_signing_in(client, busine
     html = response.content.decode()
     assert "<h1>Business support</h1>" in html
     for link in [reverse("reports:pack-new"), reverse("reports:pack-list"),
-                 reverse("admin:accounts_user_changelist"),
+                 reverse("actionplan:person-list"),
                  reverse("admin:actionplan_ownerrole_changelist"),
                  reverse("admin:actionplan_action_changelist")]:  # fmt: skip
         assert f'href="{link}"' in html
