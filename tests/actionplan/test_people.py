@@ -279,3 +279,12 @@ def test_people_list_query_count_is_fixed(support_client, wscb_plan, django_asse
     with django_assert_num_queries(12):
         response = support_client.get(url)
     assert len(response.context["people"]) > 30
+
+
+def test_only_business_support_see_people_in_the_navigation(client, business_support, owner):
+    link = f'href="{reverse("actionplan:person-list")}"'
+    client.force_login(owner)
+    html = client.get(reverse("actionplan:overview")).content.decode()
+    assert link not in html and f'href="{reverse("actionplan:my-page")}"' in html
+    client.force_login(business_support)
+    assert link in client.get(reverse("actionplan:overview")).content.decode()
