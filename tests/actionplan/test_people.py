@@ -288,3 +288,21 @@ def test_only_business_support_see_people_in_the_navigation(client, business_sup
     assert link not in html and f'href="{reverse("actionplan:my-page")}"' in html
     client.force_login(business_support)
     assert link in client.get(reverse("actionplan:overview")).content.decode()
+
+
+def test_a_persons_page_query_count_is_fixed(
+    support_client, business_support, owner, django_assert_num_queries
+):
+    from accounts.invitations import person_event
+
+    for n in range(20):
+        person_event(person=owner, actor=business_support, what=f"Changed job title {n}")
+    url = reverse("actionplan:person-detail", args=[owner.pk])
+    support_client.get(url)
+    # session, user, the second factor (accounts.middleware), the user's groups, the person
+    # (+agency), their roles (+agency), bodies chaired, groups (Board access), authenticator,
+    # recovery codes left, sign-ins, changes (+by), the pending invitation, the nav's "chairs a
+    # body?" check
+    with django_assert_num_queries(14):
+        response = support_client.get(url)
+    assert response.content.decode().count("Changed job title") == 20
