@@ -16,7 +16,12 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from accounts import two_factor as tf
 from accounts.client_ip import client_ip
 from accounts.forms import CodeForm
-from accounts.invitations import InvitationRefusedError, invitation_accept, invitation_for
+from accounts.invitations import (
+    InvitationRefusedError,
+    invitation_accept,
+    invitation_for,
+    person_event,
+)
 from accounts.middleware import record_activity, session_time_left
 from accounts.models import User
 from accounts.permissions import can_reset_two_factor, must_use_two_factor
@@ -229,6 +234,7 @@ def two_factor_setup(request):
             del request.session[_PENDING_KEY]
             _complete_sign_in(request, device)
             _log(request, "two_factor_setup")
+            person_event(person=user, actor=user, what="Two-factor sign-in set up")
             request.session[_NEW_RECOVERY_CODES] = codes
             messages.success(request, "Two-factor sign-in is set up.")
             return redirect("accounts:recovery-codes")
@@ -251,6 +257,7 @@ def recovery_codes(request):
     if request.method == "POST":
         request.session[_NEW_RECOVERY_CODES] = tf.recovery_codes_replace(user=request.user)
         _log(request, "recovery_codes_replaced")
+        person_event(person=request.user, actor=request.user, what="New recovery codes made")
         return redirect("accounts:recovery-codes")
     codes = request.session.pop(_NEW_RECOVERY_CODES, None)
     context = {"codes": codes, "left": tf.recovery_codes_left(request.user)}
@@ -267,6 +274,7 @@ def two_factor_reset(request, pk: int):
     if request.method == "POST":
         removed = tf.two_factor_reset(person=person)
         _log(request, "two_factor_reset", person=person.get_username(), removed=removed)
+        person_event(person=person, actor=request.user, what="Two-factor sign-in reset")
         messages.success(
             request,
             f"{person}'s two-factor sign-in was reset. They will set it up again when they "

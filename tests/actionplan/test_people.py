@@ -306,3 +306,19 @@ def test_a_persons_page_query_count_is_fixed(
     with django_assert_num_queries(14):
         response = support_client.get(url)
     assert response.content.decode().count("Changed job title") == 20
+
+
+def test_second_factor_changes_are_recorded_on_the_persons_page(
+    support_client, business_support, board_member
+):
+    theirs = Client()
+    theirs.force_login(board_member)
+    theirs.post(reverse("accounts:recovery-codes"))
+    support_client.post(reverse("accounts:two-factor-reset", args=[board_member.pk]))
+    events = PersonEvent.objects.filter(person=board_member).order_by("pk")
+    assert [(e.actor, e.what) for e in events] == [
+        (board_member, "New recovery codes made"),
+        (business_support, "Two-factor sign-in reset"),
+    ]
+    page = support_client.get(reverse("actionplan:person-detail", args=[board_member.pk]))
+    assert "Two-factor sign-in reset" in page.content.decode()
