@@ -7,6 +7,8 @@ from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import Agency, User
@@ -117,3 +119,10 @@ admin.site.unregister(Group)
 @admin.register(Group)
 class GroupAdmin(RefuseControlCharactersAdminMixin, DjangoGroupAdmin):
     pass
+
+
+# django-otp's own admin pages show an authenticator's secret (its key and QR code), which
+# nobody but its owner may see; a lost second factor is reset from the person's page in the
+# app (accounts.views.two_factor_reset), which is logged.
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)

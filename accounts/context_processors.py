@@ -7,7 +7,11 @@ from django.conf import settings
 from django.utils.crypto import salted_hmac
 
 from accounts.middleware import describe_duration, session_time_left
-from accounts.permissions import can_produce_reports, can_view_round_progress
+from accounts.permissions import (
+    can_manage_people,
+    can_produce_reports,
+    can_view_round_progress,
+)
 
 
 def permissions(request):
@@ -15,6 +19,7 @@ def permissions(request):
     return {
         "can_produce_reports": partial(can_produce_reports, request.user),
         "can_view_round_progress": partial(can_view_round_progress, request.user),
+        "can_manage_people": partial(can_manage_people, request.user),
     }
 
 

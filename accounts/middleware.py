@@ -1,9 +1,15 @@
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+
+from accounts.permissions import must_use_two_factor
+from accounts.two_factor import has_second_factor
 
 _LAST_SEEN = "last_seen"
 _SIGNED_IN_AT = "signed_in_at"
@@ -125,3 +131,45 @@ class NoStoreMiddleware:
         if request.user.is_authenticated:
             response["Cache-Control"] = "no-store, private"
         return response
+
+
+class TwoFactorMiddleware:
+    """After the password, nothing but the second factor (django-otp's OTPMiddleware has set
+    request.user.is_verified()).
+
+    A signed-in person who has a second factor and has not given a code this session is sent
+    to the code step; one who must have a second factor (accounts.permissions) and has none is
+    sent to set it up. Until then they reach only those pages, sign-out, static files, the
+    health check and the accessibility statement (public). The pages themselves check again
+    (accounts/views.py).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and not user.is_verified() and not self._always_open(request):
+            if has_second_factor(user):
+                return self._redirect(request, "accounts:two-factor-verify")
+            if must_use_two_factor(user):
+                return self._redirect(request, "accounts:two-factor-setup")
+        return self.get_response(request)
+
+    @staticmethod
+    def _always_open(request) -> bool:
+        path = request.path_info
+        if path.startswith("/" + settings.STATIC_URL.lstrip("/")):
+            return True
+        open_names = (
+            "accounts:two-factor-verify", "accounts:two-factor-setup", "logout",
+            "healthz", "accessibility",
+        )  # fmt: skip
+        return path in {reverse(name) for name in open_names}
+
+    @staticmethod
+    def _redirect(request, name: str):
+        target = reverse(name)
+        if request.method == "GET" and request.path_info != reverse("home"):
+            target += "?" + urlencode({"next": request.get_full_path()})
+        return HttpResponseRedirect(target)

@@ -10,6 +10,9 @@
 - Run reporting rounds (open, change scope, close): business support; follow a round's
   progress: business support and chairs. Sign off (approve or return) a round's returns: the
   chairs of each action's accountable body; business support may read the sign-off page.
+- Sign in with a second factor: business support, Board members, staff and superusers always;
+  everyone when MFA_REQUIRED_FOR_ALL is on. Business support may reset an ordinary person's
+  second factor; a staff or superuser account's only a superuser may.
 
 Pure predicates about a user and, where asked, an object. They import no other app's models:
 each app fetches its own objects beside its views and asks these (actionplan/access.py,
@@ -18,6 +21,8 @@ change gives 403.
 """
 
 from dataclasses import dataclass, field
+
+from django.conf import settings
 
 BUSINESS_SUPPORT_GROUP = "Board business support"
 BOARD_MEMBER_GROUP = "Board members"
@@ -138,3 +143,48 @@ def can_view_round_progress(user) -> bool:
 def can_sign_off_body(user, body_id: int) -> bool:
     """Approve or return the round returns of actions accountable to this body."""
     return chairs_body(user, body_id)
+
+
+def must_use_two_factor(user) -> bool:
+    """Whether this person may use the app only after a second factor (TOTP or recovery code)."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return (
+        settings.MFA_REQUIRED_FOR_ALL
+        or user.is_staff
+        or user.is_superuser
+        or is_business_support(user)
+        or is_board_member(user)
+    )
+
+
+def can_reset_two_factor(user, person) -> bool:
+    """Business support resets a lost second factor; never their own (that would let a stolen
+    password replace it), and a staff or superuser account's only if they are a superuser."""
+    if not is_business_support(user) or person.pk == user.pk:
+        return False
+    return user.is_superuser or not (person.is_staff or person.is_superuser)
+
+
+# The only groups business support may give from the people pages: never staff, superuser,
+# permissions or any other group (those stay with a superuser, in the admin).
+ASSIGNABLE_GROUPS = (BUSINESS_SUPPORT_GROUP, BOARD_MEMBER_GROUP)
+
+
+def can_manage_people(user) -> bool:
+    """Invite people, and see the people list (business support)."""
+    return is_business_support(user)
+
+
+def can_change_person(user, person) -> bool:
+    """Change a person's roles, bodies and group, deactivate or reactivate them, re-send or
+    revoke their invitation. Never one's own account (a stolen session must not widen itself),
+    and a staff or superuser account only if a superuser."""
+    if not can_manage_people(user) or person.pk == user.pk:
+        return False
+    return user.is_superuser or not (person.is_staff or person.is_superuser)
+
+
+def can_view_person(user, person) -> bool:
+    """A person's page: their own, or anyone's for business support."""
+    return user.is_authenticated and (person.pk == user.pk or can_manage_people(user))

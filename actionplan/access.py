@@ -4,14 +4,18 @@ Who may do what is decided by accounts.permissions; this module only fetches and
 """
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.permissions import (
+    can_change_person,
     can_import_plans,
     can_manage_rounds,
     can_revise_due_date,
     can_update_action,
+    can_view_person,
     can_view_round_progress,
 )
 from actionplan.models import Action, PlanImport, ReportingRound
@@ -58,3 +62,17 @@ def get_action_for_due_date_revision(request, pk: int) -> Action:
             "and Board business support can."
         )
     return action
+
+
+def get_person(request, pk: int, *, change: bool = False) -> User:
+    """A person, if they exist and the user may see them (their own page, or business
+    support: else 404), and, with `change`, change them (else 403)."""
+    person = get_object_or_404(User.objects.select_related("agency"), pk=pk)
+    if not can_view_person(request.user, person):
+        raise Http404("No such person.")
+    if change and not can_change_person(request.user, person):
+        raise PermissionDenied(
+            "You may not change this person: only a superuser changes a staff or superuser "
+            "account, and nobody changes their own here."
+        )
+    return person

@@ -1,16 +1,25 @@
 """Demo people for the WSCB plan, one per persona, with a published password.
 
 Only for trying the app out: the seed_demo command refuses to run when DEBUG is off.
+`support` and `board` must sign in with a second factor: they share a published authenticator
+key, so that newcomers and browser tests can make their codes.
 """
+
+from base64 import b32decode
 
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Agency, User
-from accounts.permissions import BOARD_MEMBER_GROUP, BUSINESS_SUPPORT_GROUP
+from accounts.permissions import BOARD_MEMBER_GROUP, BUSINESS_SUPPORT_GROUP, must_use_two_factor
+from accounts.two_factor import AUTHENTICATOR_NAME
 from actionplan.models import AccountableBody, OwnerRole
 
 DEMO_PASSWORD = "demo-password-2015"
+# Base32, as an authenticator app asks for it typed in. Published: demo only.
+DEMO_TOTP_SECRET = "ACTI ONPL ANDE MOKE YONL YFOR TRYI NGIT"
 WSCB = "Worcestershire Safeguarding Children Board"
 POLICE = "West Mercia Police"
 
@@ -49,5 +58,20 @@ def seed_demo_people() -> list[User]:
         user.roles.set([OwnerRole.objects.get(agency__name=a, title=t) for a, t in roles])
         user.chaired_bodies.set(AccountableBody.objects.filter(name__in=bodies))
         user.groups.set(Group.objects.filter(name=group) if group else [])
+        _set_demo_second_factor(user)
         people.append(user)
     return people
+
+
+def demo_totp_key() -> str:
+    """The demo authenticator key as django-otp keeps it (hex)."""
+    return b32decode(DEMO_TOTP_SECRET.replace(" ", "")).hex()
+
+
+def _set_demo_second_factor(user):
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    if must_use_two_factor(type(user).objects.get(pk=user.pk)):
+        TOTPDevice.objects.create(
+            user=user, name=AUTHENTICATOR_NAME, key=demo_totp_key(), confirmed=True
+        )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from actionplan import import_views, round_views, views
+from actionplan import import_views, people_views, round_views, views
 
 app_name = "actionplan"
 
@@ -39,4 +39,13 @@ urlpatterns = [
         name="round-sign-off-return",
     ),
     path("rounds/<int:pk>/export.csv", round_views.round_export, name="round-export"),
+    path("people/", people_views.person_list, name="person-list"),
+    path("people/invite/", people_views.person_invite, name="person-invite"),
+    path("people/me/", people_views.my_page, name="my-page"),
+    path("people/<int:pk>/", people_views.person_detail, name="person-detail"),
+    path("people/<int:pk>/edit/", people_views.person_edit, name="person-edit"),
+    path("people/<int:pk>/resend/", people_views.person_resend, name="person-resend"),
+    path("people/<int:pk>/revoke/", people_views.person_revoke, name="person-revoke"),
+    path("people/<int:pk>/deactivate/", people_views.person_deactivate, name="person-deactivate"),
+    path("people/<int:pk>/reactivate/", people_views.person_reactivate, name="person-reactivate"),
 ]

@@ -4,6 +4,7 @@ import contextlib
 import json
 import os
 import socket
+import time
 from datetime import date
 from email import message_from_bytes
 from email import policy as email_policy
@@ -11,6 +12,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from django import test
 from django.apps import apps
 from django.conf import settings as django_settings
 from django.contrib.auth.models import Group
@@ -18,10 +20,14 @@ from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.urls import URLPattern, URLResolver, get_resolver
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import settings as hypothesis_settings
 
 from accounts.models import Agency, User
-from accounts.permissions import BOARD_MEMBER_GROUP, BUSINESS_SUPPORT_GROUP
+from accounts.permissions import BOARD_MEMBER_GROUP, BUSINESS_SUPPORT_GROUP, must_use_two_factor
+from accounts.two_factor import AUTHENTICATOR_NAME, authenticator_of
 from actionplan.models import (
     AccountableBody,
     Action,
@@ -44,6 +50,61 @@ ROOT = Path(__file__).resolve().parent.parent
 WSCB_FIXTURE = ROOT / "fixtures" / "wscb_cse_action_plan.json"
 WSCB_SLUG = "wscb-cse-2015-18"
 PASSWORD = "correct-horse-battery"  # every make_user person's, unless given
+# The authenticator key (hex, as django-otp stores it) of every person make_user gives a
+# second factor; tests compute the codes from it, as the person's phone would.
+TOTP_KEY = "3132333435363738393031323334353637383930"
+
+
+@pytest.fixture(autouse=True)
+def _two_factor_as_in_the_demo(settings):
+    # Only the people who must (business support, Board members, staff) have a second factor;
+    # tests of MFA_REQUIRED_FOR_ALL turn it on. Pinned: the default follows DEBUG.
+    settings.MFA_REQUIRED_FOR_ALL = False
+
+
+class Client(test.Client):
+    """Django's test client, whose force_login gives a session that has passed both factors
+    (as it skips the password, it skips the code): a person with an authenticator is signed in
+    with it. `second_factor=False` leaves the session at the code step."""
+
+    def force_login(self, user, backend=None, *, second_factor=True):
+        super().force_login(user, backend)
+        device = authenticator_of(user) if second_factor else None
+        if device is not None:
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+
+@pytest.fixture
+def client():
+    return Client()
+
+
+@pytest.fixture
+def admin_user(db, django_user_model):
+    user = django_user_model._default_manager.create_superuser("admin", "admin@example.com")
+    give_second_factor(user)
+    return user
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    client = Client()
+    client.force_login(admin_user)
+    return client
+
+
+def give_second_factor(user, *, key: str = TOTP_KEY) -> TOTPDevice:
+    """A confirmed authenticator, as if the person had set it up."""
+    return TOTPDevice.objects.create(user=user, name=AUTHENTICATOR_NAME, key=key, confirmed=True)
+
+
+def totp_code(device: TOTPDevice, *, at: float | None = None, steps_ahead: int = 0) -> str:
+    """The code the person's authenticator app shows at `at` (now if not given)."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = (time.time() if at is None else at) + steps_ahead * device.step
+    return f"{totp.token():0{device.digits}d}"
 
 
 @pytest.fixture(autouse=True)
@@ -141,11 +202,16 @@ def make_user(**kwargs):
     kwargs.setdefault("username", f"user{User.objects.count() + 1}")
     password = kwargs.pop("password", PASSWORD)
     groups = kwargs.pop("groups", [])
+    two_factor = kwargs.pop("two_factor", None)
     user = User.objects.create(**kwargs)
     user.set_password(password)
     user.save()
     for name in groups:
         user.groups.add(Group.objects.get_or_create(name=name)[0])
+    # By default a person who must use a second factor has set one up (two_factor=False: not
+    # yet); a fresh object, so that the question's cached answers stay off the one returned.
+    if two_factor or (two_factor is None and must_use_two_factor(User.objects.get(pk=user.pk))):
+        give_second_factor(user)
     return user
 
 
@@ -280,6 +346,25 @@ PERSONAS = [
     "anonymous", "owner", "other_owner", "chair", "other_chair", "business_support",
     "board_member", "outsider",
 ]  # fmt: skip
+
+# People part-way in, for the permission matrix: every page but the way on refuses them.
+# An invited person (account made, invitation not yet taken up: inactive, no password) is
+# treated as signed out; a Board member who has given their password but has not yet set up
+# the second factor they must have reaches only its set-up page.
+PARTWAY_PERSONAS = ["invited", "two_factor_pending"]
+
+
+@pytest.fixture
+def invited(wscb_plan):
+    user = _person("invited", is_active=False)
+    user.set_unusable_password()
+    user.save()
+    return user
+
+
+@pytest.fixture
+def two_factor_pending(wscb_plan):
+    return _person("pending", group=BOARD_MEMBER_GROUP, two_factor=False)
 
 
 def app_url_names(resolver=None, prefix=""):

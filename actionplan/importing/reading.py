@@ -130,7 +130,8 @@ def _check_zip(data: bytes, fmt: str) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+    # NotImplementedError: a damaged header can name a zip version or method zipfile lacks.
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):
         raise ImportFileError(
             f"The file is not a readable {fmt.upper()} file: it may be damaged, only partly "
             "uploaded, or another kind of file renamed."

@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "django_tables2",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
     "accounts",
@@ -58,9 +61,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.IdleTimeoutMiddleware",
     "accounts.middleware.NoStoreMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "actionplan.middleware.OwnerChangeNoticeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -179,6 +184,16 @@ for _proxy in TRUSTED_PROXIES:
             f"TRUSTED_PROXIES must list IP addresses or networks, not {_proxy!r}."
         ) from None
 
+# Two-factor sign-in (django-otp: TOTP from an authenticator app, and one-use recovery codes).
+# Always required for business support, Board members and anyone with admin access
+# (accounts.permissions.must_use_two_factor); for everyone when MFA_REQUIRED_FOR_ALL is on,
+# which is the default unless DEBUG is on (the demo lets action owners try the app at once).
+MFA_REQUIRED_FOR_ALL = env_bool("MFA_REQUIRED_FOR_ALL", default=not DEBUG)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Actionplan")
+# A wrong code locks that device for 2^(n-1) seconds after the n-th failure in a row.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
@@ -269,6 +284,8 @@ IMPORT_MAX_ZIP_RATIO = env_int("IMPORT_MAX_ZIP_RATIO", 100)
 IMPORT_PENDING_HOURS = env_int("IMPORT_PENDING_HOURS", 24)
 # The address e-mails link to (no trailing slash needed).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# How long an invitation link to set a password works (docs/people.md).
+INVITATION_DAYS = env_int("INVITATION_DAYS", 7)
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=True)

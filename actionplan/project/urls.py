@@ -31,6 +31,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
     path("accounts/keep-alive/", session_keep_alive, name="session-keep-alive"),
+    path("accounts/", include("accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("reports/", include("reports.urls")),
     path("", views.home, name="home"),

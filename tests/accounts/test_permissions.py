@@ -10,9 +10,9 @@ from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
-from django.test import Client
 from django.urls import reverse
 
+from accounts.permissions import BOARD_MEMBER_GROUP
 from actionplan.import_forms import MatchForm
 from actionplan.importing.commit import (
     plan_import_commit,
@@ -25,7 +25,14 @@ from actionplan.rounds import round_open
 from actionplan.services import status_update_create
 from reports import services
 from reports.pdf import RenderedPdf
-from tests.conftest import PERSONAS, WSCB_SLUG, app_url_names
+from tests.conftest import (
+    PARTWAY_PERSONAS,
+    PERSONAS,
+    WSCB_SLUG,
+    Client,
+    app_url_names,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -54,9 +61,14 @@ def objects(target_action, business_support, monkeypatch):
     )  # fmt: skip
     entry = reporting_round.round_actions.get(action=target_action)
     upload, imported = _imports(business_support)
+    # An ordinary person whose second factor business support may reset.
+    person = make_user(username="colleague", groups=[BOARD_MEMBER_GROUP])
+    # Invited, not yet joined: their invitation may be sent again or revoked.
+    invitee = make_user(username="invitee", is_active=False)
     return SimpleNamespace(
         action=target_action, pack=pack, round=reporting_round, entry=entry,
-        upload=upload, imported=imported, matches=_matches(upload),
+        upload=upload, imported=imported, matches=_matches(upload), person=person,
+        invitee=invitee,
     )  # fmt: skip
 
 
@@ -114,8 +126,13 @@ def _valid_revision(o):
 
 def _expect(allowed: set, *, ok=200, denied=403):
     expected = {name: (ok if name in allowed else denied) for name in ALL}
-    expected["anonymous"] = 302
+    # Signed out, or part-way in: to the sign-in page, or on to the second factor's set-up.
+    expected.update(dict.fromkeys(["anonymous", *PARTWAY_PERSONAS], 302))
     return expected
+
+
+OPEN_TO_ALL = dict.fromkeys([*PERSONAS, *PARTWAY_PERSONAS], 200)
+HAVE_SECOND_FACTOR = {"business_support", "board_member"}  # required of them, so set up
 
 
 @dataclass(frozen=True)
@@ -151,6 +168,17 @@ def _body(o, **more):
 
 def _plan(o, **more):
     return {"slug": WSCB_SLUG, **more}
+
+
+MAY_MANAGE_PEOPLE = {"business_support"}
+
+
+def _person(o):
+    return {"pk": o.person.pk}
+
+
+def _invitee(o):
+    return {"pk": o.invitee.pk}
 
 
 MAY_RUN_ROUNDS = {"business_support"}
@@ -208,7 +236,7 @@ MATRIX = [
     Row("reports:pack-preview", "GET", _expect(MAY_REPORT), data=lambda o: PACK_CHOICE),
     Row("reports:pack-download", "GET", _expect(MAY_REPORT), kwargs=lambda o: {"pk": o.pack.pk}),
     Row("reports:support-home", "GET", _expect({"business_support"})),
-    Row("healthz", "GET", {**_expect(ALL), "anonymous": 200}),
+    Row("healthz", "GET", OPEN_TO_ALL),
     # Sign-out answers POST only, signed in or not; either way it ends on the sign-in page.
     Row("logout", "GET", dict.fromkeys(PERSONAS, 405)),
     Row("logout", "POST", dict.fromkeys(PERSONAS, 302), data=lambda o: {}),
@@ -216,8 +244,48 @@ MATRIX = [
     Row("session-keep-alive", "GET", _expect(ALL, ok=405, denied=405)),
     Row("session-keep-alive", "POST", _expect(ALL), data=lambda o: {}),
     # Public, so that a person who cannot sign in can still read how to report it.
-    Row("accessibility", "GET", dict.fromkeys(PERSONAS, 200)),
+    Row("accessibility", "GET", OPEN_TO_ALL),
+    # The code step: anyone signed in is sent on (to their page, or to set-up if they have no
+    # second factor): it shows its form only to a person at that step (tests/accounts).
+    Row("accounts:two-factor-verify", "GET", _expect(set(), denied=302)),
+    # Set-up: for whoever has no second factor yet; one who has is sent on, never given
+    # a second.
+    Row("accounts:two-factor-setup", "GET",
+        {**_expect(ALL - HAVE_SECOND_FACTOR, denied=302), "two_factor_pending": 200}),
+    # Recovery codes: for whoever has a second factor; others are sent to set one up.
+    Row("accounts:recovery-codes", "GET", _expect(HAVE_SECOND_FACTOR, denied=302)),
+    Row("accounts:recovery-codes", "POST", _expect(ALL, ok=302, denied=302), data=lambda o: {}),
+    Row("accounts:two-factor-reset", "GET", _expect({"business_support"}),
+        kwargs=lambda o: {"pk": o.person.pk}),
+    Row("accounts:two-factor-reset", "POST", _expect({"business_support"}, ok=302),
+        kwargs=lambda o: {"pk": o.person.pk}, data=lambda o: {}),
     Row("password_change", "GET", _expect(ALL)),
+    # The people pages: business support only; another person's page is out of anyone else's
+    # reach (404); each person's own page is theirs.
+    Row("actionplan:person-list", "GET", _expect(MAY_MANAGE_PEOPLE)),
+    Row("actionplan:person-invite", "GET", _expect(MAY_MANAGE_PEOPLE)),
+    Row("actionplan:person-invite", "POST", _expect(MAY_MANAGE_PEOPLE, ok=302),
+        data=lambda o: {"first_name": "Nia", "last_name": "Jones",
+                        "email": "nia@example.org", "access": ""}),
+    Row("actionplan:my-page", "GET", _expect(ALL, ok=302)),
+    Row("actionplan:person-detail", "GET", _expect(MAY_MANAGE_PEOPLE, denied=404),
+        kwargs=_person),
+    Row("actionplan:person-edit", "GET", _expect(MAY_MANAGE_PEOPLE, denied=404),
+        kwargs=_person),
+    Row("actionplan:person-edit", "POST", _expect(MAY_MANAGE_PEOPLE, ok=302, denied=404),
+        kwargs=_person, data=lambda o: {"first_name": "C", "last_name": "D", "access": ""}),
+    Row("actionplan:person-deactivate", "POST", _expect(MAY_MANAGE_PEOPLE, ok=302, denied=404),
+        kwargs=_person, data=lambda o: {}),
+    Row("actionplan:person-reactivate", "POST", _expect(MAY_MANAGE_PEOPLE, ok=302, denied=404),
+        kwargs=_invitee, data=lambda o: {}),
+    Row("actionplan:person-resend", "POST", _expect(MAY_MANAGE_PEOPLE, ok=302, denied=404),
+        kwargs=_invitee, data=lambda o: {}),
+    Row("actionplan:person-revoke", "POST", _expect(MAY_MANAGE_PEOPLE, ok=302, denied=404),
+        kwargs=_invitee, data=lambda o: {}),
+    # The invitation e-mail's link, for someone not signed in; one that is not valid says so.
+    Row("accounts:invitation-accept", "GET",
+        {**dict.fromkeys([*PERSONAS, "invited"], 200), "two_factor_pending": 302},
+        kwargs=lambda o: {"token": "not-a-token"}),
     # For someone who cannot sign in: the form, and the link from the e-mail (one that is not
     # valid says so).
     Row("password_reset", "GET", dict.fromkeys(PERSONAS, 200)),
@@ -276,8 +344,10 @@ def test_permission_matrix(client, persona, objects, row, who, status):
         client.force_login(user)
     response = _request(client, row, objects)
     assert response.status_code == status
-    if status == 302 and who == "anonymous":
+    if status == 302 and who in {"anonymous", "invited"}:
         assert response["Location"].startswith(reverse("login"))
+    if status == 302 and who == "two_factor_pending":
+        assert response["Location"].startswith(reverse("accounts:two-factor-setup"))
 
 
 # Rows that reading a page may legitimately touch: the session (activity time) and axes' own

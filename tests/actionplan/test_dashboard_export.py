@@ -95,8 +95,9 @@ def test_export_query_count_is_fixed(counting_client, django_assert_num_queries)
         return reverse("actionplan:body-export", args=[body.pk, "xlsx"]) + f"?as_of={AS_OF}"
 
     assert query_count(counting_client, url(small)) == query_count(counting_client, url(big))
-    # session, user, body, the quarter picker's date range (validating the date), open
-    # reporting rounds (the reporting quarter), the actions (joined, status in subqueries),
-    # their owners (+agency), the people holding those roles, their measures
-    with django_assert_num_queries(9):
+    # session, user, whether they have a second factor and their groups (must they?:
+    # accounts.middleware), body, the quarter picker's date range (validating the date), open
+    # reporting rounds (the reporting quarter), the actions (joined,
+    # status in subqueries), their owners (+agency), the people holding those roles, their measures
+    with django_assert_num_queries(11):
         counting_client.get(url(big))

@@ -66,12 +66,12 @@ def test_dashboard_query_count_is_fixed(counting_client, django_assert_num_queri
     query = f"?as_of={AS_OF}&rag=red&rag=green&rag=amber&rag=blue&q=action&sort=rag"
     small_url, big_url = dashboard_url(small, query), dashboard_url(big, query)
     assert query_count(counting_client, small_url) == query_count(counting_client, big_url)
-    # session, user, body, its chairs, the quarter picker's date range, open reporting rounds
-    # (the reporting quarter), the table's row count,
-    # the headline figures (one aggregate), the nav's "chairs a body?" and the user's groups
-    # (the nav asks can_produce_reports), the filters' choices (objectives with their
-    # priorities, owner roles with their agencies), the page of actions (status as of the date
-    # in subqueries), their owners (+role, agency), the people holding those roles
-    with django_assert_num_queries(15):
+    # session, user, the second factor (accounts.middleware), body, its chairs, the quarter picker's
+    # date range, open reporting rounds (the reporting quarter), the table's row count, the headline
+    # figures (one aggregate), the nav's "chairs a body?" and the user's groups (the nav asks
+    # can_produce_reports), the filters' choices (objectives with their priorities, owner roles with
+    # their agencies), the page of actions (status as of the date in subqueries), their owners
+    # (+role, agency), the people holding those roles
+    with django_assert_num_queries(16):
         response = counting_client.get(big_url)
     assert len(refs(response)) == 25

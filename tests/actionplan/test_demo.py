@@ -5,9 +5,11 @@ import io
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
-from actionplan.demo_people import DEMO_PASSWORD, PEOPLE
+from actionplan.demo_people import DEMO_PASSWORD, DEMO_TOTP_SECRET, PEOPLE
 from actionplan.models import StatusUpdate
 
 pytestmark = pytest.mark.django_db
@@ -54,3 +56,29 @@ def test_seed_demo_adds_a_closed_and_an_open_round(wscb_plan, settings):
     assert q3.round_actions.filter(review=Review.RETURNED).count() == 1
     assert q3.round_actions.filter(review=Review.APPROVED).count() == 2
     assert q3.deadline == date(2016, 1, 15)
+
+
+def test_seed_demo_gives_support_and_board_the_printed_authenticator_key(
+    wscb_plan, settings, client
+):
+    settings.DEBUG = True
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    printed = out.getvalue()
+    assert DEMO_TOTP_SECRET in printed
+    assert "off for action owners and chairs in this demo" in printed
+    with_device = TOTPDevice.objects.filter(confirmed=True).values_list("user__username", flat=True)
+    assert sorted(with_device) == ["board", "support"]
+    # The code demo_code prints signs support in.
+    code = io.StringIO()
+    call_command("demo_code", stdout=code)
+    client.post(reverse("login"), {"username": "support", "password": DEMO_PASSWORD})
+    response = client.post(reverse("accounts:two-factor-verify"), {"code": code.getvalue()[:6]})
+    assert response.status_code == 302
+    assert client.get(reverse("reports:pack-list")).status_code == 200
+
+
+def test_demo_code_refuses_without_debug(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("demo_code")

@@ -208,9 +208,9 @@ def test_the_update_form_query_count_is_fixed(
     _send(client, target_action)
     url = _update_url(target_action)
     client.get(url)
-    # session, user, action (+objective, priority, body, latest update, author), owner links
-    # (+role, agency), due date revisions, can_update_action's groups, chaired bodies and
-    # held roles, the draft
-    with django_assert_num_queries(9):
+    # session, user, the second factor (accounts.middleware), action (+objective, priority, body,
+    # latest update, author), owner links (+role, agency), due date revisions, can_update_action's
+    # groups, chaired bodies and held roles, the draft
+    with django_assert_num_queries(10):
         response = client.get(url)
     assert "You have an unsaved draft" in response.content.decode()

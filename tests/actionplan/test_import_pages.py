@@ -229,8 +229,8 @@ def test_the_preview_costs_the_same_queries_at_5_and_200_rows(support_client):
 def test_preview_query_count(support_client, django_assert_num_queries):
     preview_url = _through_mapping(support_client, _csv(_rows(30)))
     support_client.get(preview_url)
-    # Session and user (2), the user's groups for the permission (1), the upload (1), the
-    # directory: agencies, roles with their agencies joined, bodies (3), and the bodies the
-    # user chairs for the navigation (1).
-    with django_assert_num_queries(8):
+    # Session and user (2), the second factor (accounts.middleware) (1), the user's groups for
+    # the permission (1), the upload (1), the directory: agencies, roles with their agencies
+    # joined, bodies (3), and the bodies the user chairs for the navigation (1).
+    with django_assert_num_queries(9):
         assert support_client.get(preview_url).status_code == 200

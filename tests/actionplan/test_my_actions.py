@@ -72,12 +72,12 @@ def test_my_actions_query_count_is_fixed(client, db, django_assert_num_queries):
     client.force_login(user)
     url = reverse("actionplan:my-actions")
     client.get(url)
-    # session, user, the reporting quarter (the plans' date range, open rounds, the latest
-    # updates: the plan's period is over), the user's roles (for co-owners), actions (+body,
-    # latest update), their due date revisions, their owner links (+role, agency), the
-    # outstanding returns of open rounds (+round, action), the nav's "chairs a body?" check
-    # and the user's groups (can_update_action, asked of each card)
-    with django_assert_num_queries(12):
+    # session, user, the second factor (accounts.middleware), the reporting quarter (the plans' date
+    # range, open rounds, the latest updates: the plan's period is over), the user's roles (for co-
+    # owners), actions (+body, latest update), their due date revisions, their owner links (+role,
+    # agency), the outstanding returns of open rounds (+round, action), the nav's "chairs a body?"
+    # check and the user's groups (can_update_action, asked of each card)
+    with django_assert_num_queries(13):
         response = client.get(url)
     assert response.content.decode().split('id="up-to-date"')[1].count("tag--green") == 30
 
@@ -91,12 +91,12 @@ def test_action_page_query_count_is_fixed(client, owner, target_action, django_a
     client.force_login(owner)
     url = target_action.get_absolute_url()
     client.get(url)
-    # session, user, the reporting quarter (the plans' date range, open rounds, the latest
-    # updates), action (+plan, objective, priority, body, latest update, author), owner
-    # links (+role, agency), the roles' holders, due date revisions, measures, milestones, related,
-    # can_update_action's groups, chaired bodies and held roles, the next action needing an
-    # update (this one has its update for the quarter), history (+authors)
-    with django_assert_num_queries(17):
+    # session, user, the second factor (accounts.middleware), the reporting quarter (the plans' date
+    # range, open rounds, the latest updates), action (+plan, objective, priority, body, latest
+    # update, author), owner links (+role, agency), the roles' holders, due date revisions,
+    # measures, milestones, related, can_update_action's groups, chaired bodies and held roles, the
+    # next action needing an update (this one has its update for the quarter), history (+authors)
+    with django_assert_num_queries(18):
         response = client.get(url)
     assert response.content.decode().count("Update 1") == 11  # "Update 1" and "Update 10-19"
 

@@ -82,12 +82,11 @@ def test_overview_query_count_is_fixed(counting_client, django_assert_num_querie
     before = query_count(counting_client, url)
     big_body(35)
     assert query_count(counting_client, url) == before
-    # session, user, the quarter picker's date range, open reporting rounds (the reporting
-    # quarter), priorities (+plan), bodies, the RAG
-    # breakdown (one grouped aggregate, which counts the overdue actions too), the same
-    # counts at the end of the previous quarter (the headline's change), a page of the
-    # overdue actions (joined, status in subqueries), their owners (+agency), the people
-    # holding those roles, the quarter's round returns (one aggregate), the nav's "chairs a
-    # body?" and the user's groups
-    with django_assert_num_queries(14):
+    # session, user, the second factor (accounts.middleware), the quarter picker's date range, open
+    # reporting rounds (the reporting quarter), priorities (+plan), bodies, the RAG breakdown (one
+    # grouped aggregate, which counts the overdue actions too), the same counts at the end of the
+    # previous quarter (the headline's change), a page of the overdue actions (joined, status in
+    # subqueries), their owners (+agency), the people holding those roles, the quarter's round
+    # returns (one aggregate), the nav's "chairs a body?" and the user's groups
+    with django_assert_num_queries(15):
         counting_client.get(url)

@@ -24,8 +24,12 @@ def _sample_kwargs(name, pattern, plan):
 # Public on purpose: the health check (for load balancers), and the accessibility statement:
 # the footer links to it from the sign-in page, and someone who cannot sign in must be able to
 # read how to report it (tested below and in the matrix); and password reset, its form and its
-# link, for someone who cannot sign in.
-PUBLIC_URL_NAMES = {"healthz", "accessibility", "password_reset", "password_reset_confirm"}
+# link, for someone who cannot sign in; and the invitation e-mail's link, for someone who has
+# no password yet.
+PUBLIC_URL_NAMES = {
+    "healthz", "accessibility", "password_reset", "password_reset_confirm",
+    "accounts:invitation-accept",
+}  # fmt: skip
 # Sign-out answers POST alone, from anyone (GET is 405, signed in or not): the permission
 # matrix has its rows.
 POST_ONLY_FOR_ANYONE = {"logout"}
@@ -62,10 +66,11 @@ def test_plan_page_query_count_is_fixed(client, wscb_plan, django_assert_num_que
     client.force_login(make_user())
     url = reverse("actionplan:plan-detail", args=[WSCB_SLUG])
     client.get(url)  # the first request records the session's activity time
-    # session, user, plan, priorities, objectives, actions (+objective, priority, body,
-    # latest update, author), owner links (+role, agency), due date revisions, the nav's
-    # "chairs a body?" check and the user's groups (the nav asks can_produce_reports)
-    with django_assert_num_queries(10):
+    # session, user, the second factor (accounts.middleware), plan, priorities, objectives, actions
+    # (+objective, priority, body, latest update, author), owner links (+role, agency), due date
+    # revisions, the nav's "chairs a body?" check and the user's groups (the nav asks
+    # can_produce_reports)
+    with django_assert_num_queries(11):
         client.get(url)
 
 

@@ -335,10 +335,11 @@ def test_round_page_queries_do_not_grow_with_actions_or_people(
             assert client.get(reporting_round.get_absolute_url()).status_code == 200
         return len(queries)
 
-    # session, user, the round (+plan, opener), the user's groups; progress: counts per body,
-    # counts per agency, the people to reply (with their counts and last e-mails), roles
-    # nobody holds, e-mails waiting; the nav's "chairs a body?" check
-    with django_assert_num_queries(10):
+    # session, user, the second factor (accounts.middleware), the round (+plan, opener), the
+    # user's groups; progress: counts per body, counts per agency, the people to reply (with their
+    # counts and last e-mails), roles nobody holds, e-mails waiting; the nav's "chairs a body?"
+    # check
+    with django_assert_num_queries(11):
         client.get(large.get_absolute_url())
     assert count(small) == count(large)
 
@@ -480,10 +481,10 @@ def test_my_actions_banner_queries_do_not_grow(client, business_support, django_
     _round_with(first, business_support)
     client.force_login(person)
     client.get(reverse("actionplan:my-actions"))
-    # session, user, the reporting quarter (the plans' date range, open rounds), the user's
-    # roles (for co-owners), actions, their due date revisions,
-    # their owner links (+role, agency), outstanding or returned returns (+round, action),
-    # their sign-offs (+chair), nav chair check, groups
-    with django_assert_num_queries(12), time_machine.travel("2016-01-04 12:00 +0000"):
+    # session, user, the second factor (accounts.middleware), the reporting quarter (the plans' date
+    # range, open rounds), the user's roles (for co-owners), actions, their due date revisions,
+    # their owner links (+role, agency), outstanding or returned returns (+round, action), their
+    # sign-offs (+chair), nav chair check, groups
+    with django_assert_num_queries(13), time_machine.travel("2016-01-04 12:00 +0000"):
         html = client.get(reverse("actionplan:my-actions")).content.decode()
     assert "26 actions need your Q3 2015/16 update" in html

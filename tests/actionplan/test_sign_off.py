@@ -195,9 +195,10 @@ def test_sign_off_page_queries_do_not_grow_with_returns(client, world, django_as
         )
         reporting_round.round_actions.create(action=action)
         _update(action, owner, at="2016-01-06T11:00")
-    # session, user, groups, chaired bodies, the round (+plan, opener), returns (+action, body,
-    # return, author; previous quarter's status), their measures, their sign-offs
-    with django_assert_num_queries(8):
+    # session, user, the second factor (accounts.middleware), groups, chaired bodies, the round
+    # (+plan, opener), returns (+action, body, return, author; previous quarter's status), their
+    # measures, their sign-offs
+    with django_assert_num_queries(9):
         html = client.get(_url(reporting_round)).content.decode()
     assert html.count('name="approve"') == 18
     assert count() == before

@@ -21,12 +21,12 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.test import Client
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from tests.conftest import PASSWORD, ROOT
+from accounts.two_factor import authenticator_of
+from tests.conftest import PASSWORD, ROOT, Client, totp_code
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -210,7 +210,8 @@ def _describe(violation: dict) -> str:
 
 @pytest.fixture
 def sign_in_quickly(live_server):
-    """Give a page a signed-in session without the sign-in form: for pages, not journeys."""
+    """Give a page a signed-in session without the sign-in form (nor the code step, for a
+    person with a second factor): for pages, not journeys."""
 
     def add_session(page, user):
         client = Client()
@@ -224,12 +225,29 @@ def sign_in_quickly(live_server):
 
 
 def sign_in(page, user, password: str = PASSWORD):
-    """Sign in through the real sign-in form, as a person would."""
+    """Sign in through the real sign-in form, as a person would, and then, for a person with
+    a second factor, the code step with the code their authenticator app shows."""
     page.goto(reverse("login"))
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(lambda url: reverse("login") not in url)
+    device = authenticator_of(user)
+    if device is not None:
+        page.get_by_label("Code", exact=True).fill(unused_code(device))
+        page.get_by_role("button", name="Continue").click()
+        page.wait_for_url(lambda url: reverse("accounts:two-factor-verify") not in url)
+
+
+def unused_code(device) -> str:
+    """A code the device will accept now: the current one, or, if this test has used that
+    already (a second sign-in within 30 seconds), the next one (django-otp accepts one step
+    ahead). A third sign-in within one time step has no code left: the test must not ask."""
+    device.refresh_from_db()
+    now_t = int((time.time() - device.t0) // device.step)
+    ahead = max(0, device.last_t + 1 - now_t)
+    assert ahead <= device.tolerance, "both codes the device accepts now have been used"
+    return totp_code(device, steps_ahead=ahead)
 
 
 def password_reset_path(user) -> str:

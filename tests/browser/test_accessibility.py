@@ -249,6 +249,34 @@ def delete_plans(ctx):
     Plan.objects.all().delete()
 
 
+def password_only(then=None):
+    """Sign in again through the form with the password only: the code step is next."""
+
+    def act(page, ctx):
+        page.context.clear_cookies()
+        page.goto(reverse("login"))
+        page.get_by_label("Username").fill(ctx.person("business_support").username)
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(lambda url: reverse("accounts:two-factor-verify") in url)
+        if then:
+            then(page, ctx)
+
+    return act
+
+
+def reset_url(ctx):
+    return reverse("accounts:two-factor-reset", kwargs={"pk": ctx.person("board_member").pk})
+
+
+def person_url(ctx):
+    return reverse("actionplan:person-detail", kwargs={"pk": ctx.person("owner").pk})
+
+
+def click(button):
+    return lambda page, ctx: page.get_by_role("button", name=button).click()
+
+
 SCREENS = [
     # Signing in and passwords, not signed in.
     Screen("sign in", None, url("login"), "Sign in to see"),
@@ -415,7 +443,40 @@ SCREENS = [
            "returned by the chair", arrange=return_one),
     Screen("round page, 320px", "business_support", round_url("actionplan:round-detail"),
            "Still to reply", arrange=open_round, width=320),
+    # Two-factor sign-in.
+    Screen("two-factor: enter your code", "business_support", url("login"), "Enter your code",
+           act=password_only()),
+    Screen("two-factor: wrong code", "business_support", url("login"), "There is a problem",
+           act=password_only(fill_and_submit("Continue", Code="000000"))),
+    Screen("two-factor: set up", "two_factor_pending", url("accounts:two-factor-setup"),
+           "Add Actionplan to an authenticator app"),
+    Screen("two-factor: set up, errors", "two_factor_pending", url("accounts:two-factor-setup"),
+           "There is a problem", act=fill_and_submit("Confirm and continue", Code="12")),
+    Screen("two-factor: optional set up", "owner", url("accounts:two-factor-setup"),
+           "so that your password alone"),
+    Screen("recovery codes", "business_support", url("accounts:recovery-codes"),
+           "unused recovery codes"),
+    Screen("recovery codes: new", "business_support", url("accounts:recovery-codes"),
+           "will not be shown again", act=click("Make new recovery codes")),
+    Screen("reset two-factor", "business_support", reset_url, "Reset two-factor sign-in for"),
+    Screen("reset two-factor: done", "business_support", reset_url, "was reset",
+           act=click("Reset two-factor sign-in")),
+    # People, run by business support.
+    Screen("people", "business_support", url("actionplan:person-list"), "Invite a person"),
+    Screen("invite a person", "business_support", url("actionplan:person-invite"),
+           "Send the invitation"),
+    Screen("invite a person: errors", "business_support", url("actionplan:person-invite"),
+           "There is a problem", act=click("Send the invitation")),
+    Screen("a person's page", "business_support", person_url, "Changes to this account"),
+    Screen("change a person", "business_support", person_url, "Save the changes",
+           act=lambda page, ctx: page.get_by_role("link", name="Change roles").click()),
+    Screen("my own page", "owner", url("actionplan:my-page"), "My two-factor devices"),
+    Screen("invitation link not valid", None,
+           lambda ctx: reverse("accounts:invitation-accept", kwargs={"token": "spent"}),
+           "cannot be used"),
     # 320 CSS pixels wide: a 1280-pixel screen at 400% zoom.
+    Screen("two-factor: set up, 320px", "two_factor_pending", url("accounts:two-factor-setup"),
+           "Add Actionplan to an authenticator app", width=320),
     Screen("body dashboard, 320px", "chair", body_url(), "Headline figures", width=320),
     Screen("board overview, 320px", "board_member", url("actionplan:overview"), "at a glance",
            width=320),

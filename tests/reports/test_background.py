@@ -218,8 +218,8 @@ def test_pack_list_with_pending_requests_has_a_fixed_query_count(
     client.force_login(business_support)
     url = reverse("reports:pack-list")
     client.get(url)
-    # session, user, the user's groups (permission and nav), the nav's "chairs a body?" check,
-    # requests (+plan, requester), packs (+plan, producer)
-    with django_assert_num_queries(6):
+    # session, user, the second factor (accounts.middleware), the user's groups (permission and
+    # nav), the nav's "chairs a body?" check, requests (+plan, requester), packs (+plan, producer)
+    with django_assert_num_queries(7):
         response = client.get(url)
     assert response.content.decode().count("waiting for the pack worker") == 5

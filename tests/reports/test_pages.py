@@ -163,9 +163,10 @@ def test_pack_list_query_count_is_fixed(
     client.force_login(business_support)
     url = reverse("reports:pack-list")
     client.get(url)  # the first request records the session's activity time
-    # session, user, the user's groups (permission and nav), the nav's "chairs a body?" check,
-    # requests still pending or failed (+plan, requester), packs (+plan, producer)
-    with django_assert_num_queries(6):
+    # session, user, the second factor (accounts.middleware), the user's groups (permission and
+    # nav), the nav's "chairs a body?" check, requests still pending or failed (+plan, requester),
+    # packs (+plan, producer)
+    with django_assert_num_queries(7):
         response = client.get(url)
     assert response.content.decode().count("Download PDF") == 5
 

@@ -337,9 +337,10 @@ def test_pack_list_with_stalled_and_waiting_requests_has_a_fixed_query_count(
     client.force_login(business_support)
     url = reverse("reports:pack-list")
     client.get(url)
-    # session, user, the user's groups (permission and nav), the nav's "chairs a body?" check,
-    # requests (+plan, requester, and whether each has stalled or waited long), packs
-    with django_assert_num_queries(6):
+    # session, user, the second factor (accounts.middleware), the user's groups (permission and
+    # nav), the nav's "chairs a body?" check, requests (+plan, requester, and whether each has
+    # stalled or waited long), packs
+    with django_assert_num_queries(7):
         html = client.get(url).content.decode()
     assert html.count("Stalled</strong>") == 2
     assert html.count(WORKER_HINT) == 2

@@ -7,7 +7,6 @@ tests/accounts/test_permissions.py.)
 import logging
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -15,6 +14,7 @@ from hypothesis import strategies as st
 from accounts.models import User
 from actionplan.models import Action, Rag, StatusUpdate, StatusUpdateDraft
 from actionplan.services import status_update_draft_save
+from tests.conftest import Client
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +28,9 @@ POSTS = [
     ("session-keep-alive", lambda a: {}),
     ("actionplan:action-draft", lambda a: {"pk": a.pk}),
     ("actionplan:action-draft-discard", lambda a: {"pk": a.pk}),
+    ("accounts:two-factor-verify", lambda a: {}),
+    ("accounts:two-factor-setup", lambda a: {}),
+    ("accounts:recovery-codes", lambda a: {}),
 ]
 
 

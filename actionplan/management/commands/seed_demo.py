@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
 from actionplan.demo_history import seed_demo_history
-from actionplan.demo_people import DEMO_PASSWORD, seed_demo_people
+from actionplan.demo_people import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo_people
 from actionplan.demo_rounds import seed_demo_rounds
 from actionplan.models import Plan
 
@@ -40,3 +40,15 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {person.username:<11} {person.get_full_name()}, {person.job_title}"
             )
+        self.stdout.write(
+            "support and board also sign in with a code from an authenticator app. Add this "
+            f"key to one (demo only, published): {DEMO_TOTP_SECRET}\n"
+            "  or print the current code with: .venv/bin/python manage.py demo_code\n"
+            "Two-factor sign-in is "
+            + (
+                "required of everyone (MFA_REQUIRED_FOR_ALL is on)."
+                if settings.MFA_REQUIRED_FOR_ALL
+                else "off for action owners and chairs in this demo (MFA_REQUIRED_FOR_ALL is "
+                "off), so that you can try the app at once; production requires it of everyone."
+            )
+        )
