@@ -97,7 +97,7 @@ def test_export_query_count_is_fixed(counting_client, django_assert_num_queries)
     assert query_count(counting_client, url(small)) == query_count(counting_client, url(big))
     # session, user, whether they have a second factor and their groups (must they?:
     # accounts.middleware), body, the quarter picker's date range (validating the date), open
-    # reporting rounds (the reporting quarter), the actions (joined,
-    # status in subqueries), their owners (+agency), the people holding those roles, their measures
+    # reporting rounds (the reporting quarter), the actions (joined, status in subqueries), their
+    # owners (+agency), the people holding those roles, their measures
     with django_assert_num_queries(11):
         counting_client.get(url(big))
