@@ -25,6 +25,7 @@ from actionplan.measures import (
     Frequency,
     Target,
     Unit,
+    band,
     format_value,
     parse_quarter_targets,
 )
@@ -556,8 +557,16 @@ class Measure(models.Model):
         help_text="How far on the wrong side of the target, as a percentage of it, is Amber.",
     )
 
+    # The band of the latest quarter's value against target, denormalised by the services that
+    # write values or targets (actionplan.services.measure_values_record, measure_band_refresh)
+    # for the dashboards' "measures off target"; "" with no value or no target.
+    current_rag = models.CharField(
+        "against target", max_length=10, choices=Rag.choices, blank=True, editable=False
+    )
+    current_quarter = models.CharField("latest quarter", max_length=7, blank=True, editable=False)
+
     objects = OrderedChildManager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["current_rag", "current_quarter"])
 
     class Meta:
         ordering = ["action", "order"]
@@ -701,7 +710,19 @@ class MeasureValue(models.Model):
 
     @property
     def display(self) -> str:
+        """The value as people write it. Reads self.measure: select_related it in lists."""
         return format_value(self.value, self.measure.unit)
+
+    @property
+    def rag(self) -> str | None:
+        """Green, Amber or Red against the measure's target for the quarter (None with no
+        value or target). Reads self.measure."""
+        return band(self.value, self.measure.target_for(self.quarter_obj))
+
+    @property
+    def target_display(self) -> str:
+        target = self.measure.target_for(self.quarter_obj)
+        return format_value(target.value, self.measure.unit) if target else ""
 
 
 class Milestone(models.Model):

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -32,9 +33,10 @@ from actionplan.forms import AsOfForm, StatusUpdateDraftForm, StatusUpdateForm
 from actionplan.models import AccountableBody, Action, Plan, Priority, Rag, StatusUpdateDraft
 from actionplan.quarters import Quarter
 from actionplan.rag import LEVELS
-from actionplan.rounds import round_dues_for
+from actionplan.rounds import reported_quarter, round_dues_for
 from actionplan.services import (
     StatusConflictError,
+    latest_values,
     status_update_create,
     status_update_draft_discard,
     status_update_draft_save,
@@ -175,8 +177,9 @@ def _keep_posted_text_as_draft(request, pk) -> str:
 def action_update(request, pk):
     action = get_action_for_update(request, pk)
     draft, restored, conflict = None, False, None
+    measures = _measure_form_kwargs(action)
     if request.method == "POST":
-        form = StatusUpdateForm(request.POST)
+        form = StatusUpdateForm(request.POST, **measures)
         if form.is_valid():
             try:
                 status_update_create(
@@ -186,11 +189,14 @@ def action_update(request, pk):
                     commentary=form.cleaned_data["commentary"],
                     evidence_url=form.cleaned_data["evidence_url"],
                     expected_version=form.cleaned_data["version"],
+                    measure_values=form.reported_values,
                 )
             except StatusConflictError as error:
                 # The action as it is now: the form shows its last update, the one that won.
                 action, conflict = error.action, error.latest
-                form = _form_after_conflict(request.POST, action.version)
+                form = _form_after_conflict(request.POST, action.version, measures)
+            except ValidationError as error:
+                form.add_error(None, error)  # a rule broken between reading and saving
             else:
                 messages.success(request, f"Status of action {action.reference} saved.")
                 return redirect(action)
@@ -200,7 +206,7 @@ def action_update(request, pk):
         initial = {"version": action.version, "rag": action.current_rag}
         if restored:
             initial = {name: getattr(draft, name) for name in DRAFT_FIELDS}
-        form = StatusUpdateForm(initial=initial)
+        form = StatusUpdateForm(initial=initial, **measures)
     context = {
         "action": action,
         "form": form,
@@ -214,11 +220,20 @@ def action_update(request, pk):
     )
 
 
-def _form_after_conflict(data, version):
+def _measure_form_kwargs(action: Action) -> dict:
+    """The quantified measures the update form asks values of: those due in the quarter an
+    update saved now reports on, with the values already given for that quarter."""
+    quarter = reported_quarter(action_id=action.pk, when=timezone.now())
+    measures = [measure for measure in action.measures.all() if measure.is_due(quarter)]
+    previous = latest_values([measure.pk for measure in measures], quarter)
+    return {"measures": measures, "previous": previous, "quarter": quarter}
+
+
+def _form_after_conflict(data, version, measures):
     """Keep what the person typed, but against the new version, so saving again is a choice."""
     data = data.copy()
     data["version"] = version
-    return StatusUpdateForm(data)
+    return StatusUpdateForm(data, **measures)
 
 
 @login_required
