@@ -78,6 +78,28 @@ def parse_value(text: str, unit: str) -> Decimal | None:
     return value.normalize() if value == value.to_integral() else value
 
 
+def infer_quantity(text: str) -> tuple[str, Decimal] | None:
+    """The unit and value a figure written on its own means, for an imported "Target" cell:
+    "12%" a percentage, "£1.2k" money, "yes" or "no" yes/no, "1,234" a number; None for
+    anything else ("Reduce by a third", "1,5"), which is not guessed."""
+    text = (text or "").strip()
+    if text.lower() in _YES | _NO:
+        unit = Unit.YES_NO
+    elif text.endswith("%"):
+        unit = Unit.PERCENTAGE
+    elif text.startswith("£"):
+        unit = Unit.CURRENCY
+    elif _DAYS_WORD.search(text) and text[:1].isdigit():
+        unit = Unit.DAYS
+    else:
+        unit = Unit.NUMBER
+    try:
+        value = parse_value(text, unit)
+    except ValueError:
+        return None
+    return None if value is None else (unit, value)
+
+
 def _parse_yes_no(text: str) -> Decimal:
     word = text.lower()
     if word in _YES:

@@ -15,7 +15,7 @@ from actionplan.models import Action, MeasureValue, StatusUpdate
 from actionplan.quarters import Quarter
 from actionplan.rag import Rag
 from actionplan.rounds import round_open
-from actionplan.services import ReportedValue, status_update_create
+from actionplan.services import ReportedValue, measure_band_refresh, status_update_create
 from tests.conftest import make_measure
 
 pytestmark = pytest.mark.django_db
@@ -185,3 +185,28 @@ def test_the_update_form_query_count_is_fixed_whatever_the_measures(
         with django_assert_num_queries(11):
             response = client.get(url)
     assert response.content.decode().count("<legend>Measure: ") == 6
+
+
+@time_machine.travel(IN_Q3, tick=False)
+def test_a_changed_target_bands_the_latest_value_again(owner, target_action):
+    measure = make_measure(target_action)
+    status_update_create(
+        action=target_action, author=owner, rag=Rag.GREEN, commentary="On track.",
+        expected_version=0, measure_values=[ReportedValue(measure.pk, Decimal(19))],
+    )  # fmt: skip
+    measure.refresh_from_db()
+    assert measure.current_rag == Rag.AMBER
+    measure.target_value = Decimal(30)
+    measure.save()
+    measure_band_refresh(measure=measure)
+    measure.refresh_from_db()
+    assert (measure.current_rag, measure.current_quarter) == (Rag.RED, "2015-Q3")
+
+
+def test_business_support_quantify_a_measure_in_the_admin(client, business_support, target_action):
+    make_measure(target_action)
+    client.force_login(business_support)
+    url = reverse("admin:actionplan_action_change", args=[target_action.pk])
+    html = client.get(url).content.decode()
+    assert "Quantify it (leave the unit empty for a sentence only)" in html
+    assert 'name="measures-0-target_value"' in html and 'name="measures-0-direction"' in html
