@@ -30,6 +30,7 @@ from actionplan import dashboards, exports
 from actionplan.access import get_action_for_update
 from actionplan.filters import ActionFilter
 from actionplan.forms import AsOfForm, StatusUpdateDraftForm, StatusUpdateForm
+from actionplan.measure_charts import series_for
 from actionplan.models import AccountableBody, Action, Plan, Priority, Rag, StatusUpdateDraft
 from actionplan.quarters import Quarter
 from actionplan.rag import LEVELS
@@ -140,6 +141,7 @@ def action_detail(request, pk):
     can_update = can_update_action(request.user, action)
     context = {
         "action": action,
+        "measure_series": series_for(list(action.measures.all())),
         "history": action.updates.for_history(),
         "can_update": can_update,
         "today": today,

@@ -210,3 +210,59 @@ def test_business_support_quantify_a_measure_in_the_admin(client, business_suppo
     html = client.get(url).content.decode()
     assert "Quantify it (leave the unit empty for a sentence only)" in html
     assert 'name="measures-0-target_value"' in html and 'name="measures-0-direction"' in html
+
+
+def _report(action, author, measure, value, *, at, note=""):
+    action.refresh_from_db()
+    with time_machine.travel(at, tick=False):
+        status_update_create(
+            action=action, author=author, rag=Rag.GREEN, commentary="On track.",
+            expected_version=action.version,
+            measure_values=[ReportedValue(measure.pk, value, note=note)],
+        )  # fmt: skip
+
+
+def test_the_action_page_draws_each_measure_with_its_table_and_trend(client, owner, target_action):
+    measure = make_measure(target_action, text="Referrals to the CSE team", data_source="MASH")
+    _report(target_action, owner, measure, Decimal(12), at=datetime(2015, 8, 1, tzinfo=LONDON))
+    _report(target_action, owner, measure, Decimal(18), at=datetime(2016, 2, 1, tzinfo=LONDON))
+    client.force_login(owner)
+    html = client.get(target_action.get_absolute_url()).content.decode()
+    section = html.split('<section class="measures"')[1].split("</section>")[0]
+    assert "Improved from 12 to 18, against a target of 20; Red." in section
+    assert (
+        f'aria-labelledby="measure-{measure.pk}-chart-title measure-{measure.pk}-trend"' in section
+    )
+    assert section.count("<circle ") == 2  # Q2 and Q4; Q3 has no value
+    assert '<th scope="row">Q3 2015/16</th><td class="numeric">Not reported' in section
+    assert "Source: MASH." in section
+    assert "<script" not in section
+
+
+def test_action_page_queries_do_not_grow_with_measures_and_quarters(
+    client, owner, target_action, django_assert_num_queries
+):
+    def count():
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            client.get(target_action.get_absolute_url())
+        return len(queries)
+
+    client.force_login(owner)
+    make_measure(target_action)
+    client.get(target_action.get_absolute_url())
+    before = count()
+    for number in range(5):
+        measure = make_measure(target_action, text=f"Measure {number}")
+        MeasureValue.objects.bulk_create(
+            MeasureValue(measure=measure, quarter=f"{year}-Q{q}", value=q, recorded_by=owner)
+            for year in (2014, 2015) for q in (1, 2, 3, 4)
+        )  # fmt: skip
+    assert count() == before
+    # session, user, action (+objective, priority, body, latest update, author, plan; needs
+    # update), owner links, measures, milestones, related, can_update_action's checks, the
+    # measures' values (one query for all), the history
+    with django_assert_num_queries(12):
+        client.get(target_action.get_absolute_url())
