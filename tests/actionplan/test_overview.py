@@ -85,6 +85,6 @@ def test_overview_query_count_is_fixed(counting_client, django_assert_num_querie
     # session, user, the second factor (accounts.middleware), the quarter picker's date range,
     # priorities (+plan), bodies, the RAG breakdown (one grouped aggregate, which counts the overdue
     # actions too), a page of the overdue actions (joined, status in subqueries), their owners
-    # (+agency), the nav's "chairs a body?" and the user's groups
-    with django_assert_num_queries(11):
+    # (+agency), their measures' bands, the nav's "chairs a body?" and the user's groups
+    with django_assert_num_queries(12):
         counting_client.get(url)
