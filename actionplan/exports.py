@@ -20,6 +20,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from accounts.validators import CONTROL_CHARACTERS
+from actionplan.measure_charts import series_for
 from actionplan.rag import Rag
 
 COLUMNS = [
@@ -36,6 +37,23 @@ COLUMNS = [
     "status",
     "status_date",
     "commentary",
+]
+# The measures' values (a second sheet, or a CSV of their own): one row per measure per quarter.
+MEASURE_COLUMNS = [
+    "ref",
+    "measure",
+    "unit",
+    "quarter",
+    "value",
+    "target",
+    "against_target",
+    "estimated",
+    "note",
+    "baseline",
+    "better_is",
+    "data_source",
+    "recorded_by",
+    "recorded_at",
 ]
 _FORMULA_CHARACTERS = "=+-@\uff1d\uff0b\uff0d\uff20"  # and the full-width ＝＋－＠
 _FORMULA_STARTS = (*_FORMULA_CHARACTERS, "\t", "\r")
@@ -106,36 +124,98 @@ def export_rows(actions) -> list[dict[str, str]]:
     ]
 
 
-def to_csv(actions) -> bytes:
+def measure_value_rows(actions) -> list[dict[str, str]]:
+    """One row per quantified measure per quarter it has a value for (the quarter's latest:
+    a correction replaces what it corrects), in plan and quarter order. Reads each action's
+    measures: prefetch them (for_export does); the values are one query."""
+    actions = list(actions)
+    measures = [m for action in actions for m in action.measures.all()]
+    refs = {action.pk: action.reference for action in actions}
+    rows = []
+    for series in series_for(measures):
+        measure = series.measure
+        for row in series.rows:
+            if row.value is None:
+                continue
+            rows.append(_measure_value_row(refs[measure.action_id], series, row))
+    return rows
+
+
+def _measure_value_row(ref: str, series, row) -> dict[str, str]:
+    measure, value = series.measure, row.value
+    return {
+        "ref": ref,
+        "measure": measure.text,
+        "unit": measure.get_unit_display(),
+        "quarter": row.quarter.slug,
+        "value": _number(value.value),
+        "target": _number(row.target),
+        "against_target": Rag(row.rag).label if row.rag else "",
+        "estimated": "yes" if value.is_estimate else "",
+        "note": value.note,
+        "baseline": ""
+        if measure.baseline_value is None
+        else str(measure.baseline_value.normalize()),
+        "better_is": measure.get_direction_display(),
+        "data_source": measure.data_source,
+        "recorded_by": str(value.recorded_by),
+        "recorded_at": timezone.localtime(value.recorded_at).date().isoformat(),
+    }
+
+
+def _number(value) -> str:
+    """A figure as plain digits ("20", "12.5"), never "2E+1"; empty for none."""
+    return "" if value is None else f"{value.normalize():f}"
+
+
+def _csv(rows, columns) -> bytes:
     buffer = io.StringIO()
     writer = csv.DictWriter(
-        buffer, fieldnames=COLUMNS, lineterminator="\r\n", quoting=csv.QUOTE_ALL
+        buffer, fieldnames=columns, lineterminator="\r\n", quoting=csv.QUOTE_ALL
     )
     writer.writeheader()
-    writer.writerows(
-        {key: csv_cell(value) for key, value in row.items()} for row in export_rows(actions)
-    )
+    writer.writerows({key: csv_cell(value) for key, value in row.items()} for row in rows)
     # The byte-order mark makes Excel read the file as UTF-8 (names with accents, en dashes).
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
+def _safe(rows) -> list[dict[str, str]]:
+    return [{key: neutralise(printable(value)) for key, value in row.items()} for row in rows]
+
+
+def to_csv(actions) -> bytes:
+    return _csv(export_rows(actions), COLUMNS)
+
+
+def measures_to_csv(actions) -> bytes:
+    """The actions' measures' values, one row per measure per quarter (MEASURE_COLUMNS)."""
+    return _csv(_safe(measure_value_rows(actions)), MEASURE_COLUMNS)
+
+
 def to_xlsx(actions) -> bytes:
+    """The actions on the first sheet; their measures' values on a second, "Measure values"."""
+    actions = list(actions)
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Actions"
-    sheet.append(COLUMNS)
+    _sheet(workbook.active, "Actions", COLUMNS, export_rows(actions))
+    values = _safe(measure_value_rows(actions))
+    _sheet(workbook.create_sheet(), "Measure values", MEASURE_COLUMNS, values)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _sheet(sheet, title: str, columns: list[str], rows) -> None:
+    sheet.title = title
+    sheet.append(columns)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for row in export_rows(actions):
-        sheet.append([row[column] for column in COLUMNS])
+    for row in rows:
+        sheet.append([row[column] for column in columns])
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             cell.data_type = "s"  # never a formula, whatever the text
     sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def to_json(actions) -> bytes:

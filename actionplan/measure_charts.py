@@ -111,7 +111,7 @@ def series_for(measures: list[Measure], *, last: int | None = None, up_to: Quart
     values = MeasureValue.objects.filter(measure_id__in=[m.pk for m in quantified])
     if up_to is not None:
         values = values.filter(quarter__lte=up_to.slug)
-    for value in values.order_by("quarter", "recorded_at", "pk"):
+    for value in values.select_related("recorded_by").order_by("quarter", "recorded_at", "pk"):
         by_measure[value.measure_id][value.quarter] = value  # the latest of a quarter wins
     return [_series(m, by_measure[m.pk], last=last, up_to=up_to) for m in quantified]
 

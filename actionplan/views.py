@@ -280,6 +280,19 @@ def plan_export(request, slug, fmt):
     return response
 
 
+@login_required
+def plan_measures_export(request, slug):
+    """The plan's measures' values as CSV: one row per measure per quarter (the XLSX export
+    has them on its second sheet)."""
+    plan = get_object_or_404(Plan, slug=slug)
+    body = exports.measures_to_csv(Action.objects.filter(plan=plan).for_export())
+    response = HttpResponse(body, content_type=exports.CONTENT_TYPES["csv"])
+    filename = f"{plan.slug}-measures-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    log_user_event(request, "plan_export", plan=plan.slug, format="measures.csv")
+    return response
+
+
 @dataclass(frozen=True)
 class AsOf:
     """The date a dashboard shows the plan as of, and how it was asked for."""

@@ -295,6 +295,7 @@ MATRIX = [
     Row("actionplan:plan-list", "GET", _expect(ALL)),
     Row("actionplan:plan-detail", "GET", _expect(ALL), kwargs=_plan),
     Row("actionplan:plan-export", "GET", _expect(ALL), kwargs=lambda o: _plan(o, fmt="csv")),
+    Row("actionplan:plan-measures-export", "GET", _expect(ALL), kwargs=_plan),
     Row("actionplan:action-detail", "GET", _expect(ALL), kwargs=_action),
     Row("actionplan:action-update", "GET", _expect(MAY_UPDATE), kwargs=_action),
     Row("actionplan:action-update", "POST", _expect(MAY_UPDATE, ok=302),
