@@ -236,12 +236,21 @@ def _fill(rag: str | None, palette: dict) -> str:
 
 
 def _ticks(low: Decimal, high: Decimal) -> list[Decimal]:
-    """Three round values on the y axis: the bottom, the middle and near the top."""
-    middle = (low + high) / 2
-    return [low, _round(middle), _round(high - (high - low) / 10)]
-
-
-def _round(value: Decimal) -> Decimal:
-    if abs(value) >= 10:
-        return value.quantize(Decimal(1))
-    return value.quantize(Decimal("0.1")).normalize()
+    """Round values on the y axis, two to four of them: multiples of 1, 2 or 5 times a power
+    of ten between `low` and `high`."""
+    span = high - low
+    step = Decimal(1)
+    while span / step > 4:
+        step *= 10
+    while span / step < 2:
+        step /= 10
+    for factor in (1, 2, 5, 10):
+        if span / (step * factor) <= 4:
+            step *= factor
+            break
+    first = (low / step).to_integral_value(rounding="ROUND_CEILING") * step
+    ticks = []
+    while first <= high:
+        ticks.append(first + 0)  # never "-0"
+        first += step
+    return ticks
