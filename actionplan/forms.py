@@ -4,7 +4,7 @@ from django import forms
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
-from accounts.validators import RefuseControlCharactersMixin
+from accounts.validators import RefuseControlCharactersMixin, refuse_control_characters
 from actionplan.measures import format_value, parse_value
 from actionplan.models import COMMENTARY_MAX_LENGTH
 from actionplan.quarters import Quarter
@@ -109,6 +109,8 @@ class StatusUpdateForm(RefuseControlCharactersMixin, forms.Form):
         self.measures, self.previous, self.quarter = list(measures), previous or {}, quarter
         for measure in self.measures:
             self._add_measure_fields(measure)
+        for field in self.fields.values():  # the mixin has seen only the fields declared
+            refuse_control_characters(field)
 
     def _add_measure_fields(self, measure) -> None:
         pk, before = measure.pk, self.previous.get(measure.pk)

@@ -266,3 +266,15 @@ def test_action_page_queries_do_not_grow_with_measures_and_quarters(
     # measures' values (one query for all), the history
     with django_assert_num_queries(12):
         client.get(target_action.get_absolute_url())
+
+
+@time_machine.travel(IN_Q3, tick=False)
+def test_a_control_character_in_a_value_or_note_is_refused(client, owner, target_action):
+    measure = make_measure(target_action)
+    client.force_login(owner)
+    data = {f"value_{measure.pk}": "", f"note_{measure.pk}": "Late\x00 audit"}
+    response = _post(client, target_action, **data)
+    assert response.status_code == 200
+    assert not StatusUpdate.objects.exists() and not MeasureValue.objects.exists()
+    response = _post(client, target_action, **{f"value_{measure.pk}": "1\x0b2"})
+    assert response.status_code == 200 and not MeasureValue.objects.exists()
