@@ -6,7 +6,7 @@ from django.utils.safestring import mark_safe
 
 from accounts.validators import RefuseControlCharactersMixin, refuse_control_characters
 from actionplan.measures import format_value, parse_value
-from actionplan.models import COMMENTARY_MAX_LENGTH
+from actionplan.models import COMMENTARY_MAX_LENGTH, Measure
 from actionplan.quarters import Quarter
 from actionplan.rag import Rag, level, tag_html
 from actionplan.services import (
@@ -170,6 +170,32 @@ def _initial_text(before, unit) -> str:
     if before is None or before.value is None:
         return ""
     return format_value(before.value, unit).removesuffix(" days").removesuffix(" day")
+
+
+class MeasureQuantifyForm(RefuseControlCharactersMixin, forms.ModelForm):
+    """A measure's numbers, for business support (the admin's inline has the same fields)."""
+
+    class Meta:
+        model = Measure
+        fields = [
+            "unit", "baseline_value", "baseline_date", "target_value", "target_upper",
+            "target_date", "quarter_targets", "direction", "frequency", "data_source",
+            "tolerance_percent",
+        ]  # fmt: skip
+        widgets = {
+            "baseline_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "target_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "quarter_targets": forms.TextInput(),
+            "direction": forms.RadioSelect,
+        }
+        error_messages = {
+            "baseline_value": {"invalid": "Enter the baseline as a number, e.g. 12.5."},
+            "target_value": {"invalid": "Enter the target as a number, e.g. 20."},
+            "target_upper": {"invalid": "Enter the high end as a number, e.g. 30."},
+            "tolerance_percent": {"invalid": "Enter the tolerance as a number, e.g. 5."},
+            "baseline_date": {"invalid": "The baseline date must be a real date."},
+            "target_date": {"invalid": "The target date must be a real date."},
+        }
 
 
 class StatusUpdateDraftForm(RefuseControlCharactersMixin, forms.Form):

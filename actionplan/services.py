@@ -214,6 +214,17 @@ def _band_record(measure: Measure, *, quarter: Quarter, value: Decimal | None) -
 
 
 @transaction.atomic
+def measure_quantify(*, measure: Measure, fields: dict) -> Measure:
+    """Set a measure's numbers (unit, baseline, target...) from `fields`, checked by
+    Measure.clean(), and band its latest value again against the new target."""
+    for name, value in fields.items():
+        setattr(measure, name, value)
+    measure.full_clean()
+    measure.save()
+    return measure_band_refresh(measure=measure)
+
+
+@transaction.atomic
 def measure_band_refresh(*, measure: Measure) -> Measure:
     """Band the measure's latest quarter's value again, after its target or tolerance changed
     (the admin calls this when it saves a measure)."""

@@ -25,6 +25,7 @@ urlpatterns = [
     path("plans/<slug:slug>/export.<str:fmt>", views.plan_export, name="plan-export"),
     path("actions/<int:pk>/", views.action_detail, name="action-detail"),
     path("actions/<int:pk>/update/", views.action_update, name="action-update"),
+    path("measures/<int:pk>/quantify/", views.measure_quantify_view, name="measure-quantify"),
     path("actions/<int:pk>/draft/", views.action_draft_save, name="action-draft"),
     path(
         "actions/<int:pk>/draft/discard/",

@@ -27,9 +27,14 @@ from accounts.permissions import (
 )
 from accounts.security_log import log_user_event
 from actionplan import dashboards, exports
-from actionplan.access import get_action_for_update
+from actionplan.access import get_action_for_update, get_measure_to_quantify
 from actionplan.filters import ActionFilter
-from actionplan.forms import AsOfForm, StatusUpdateDraftForm, StatusUpdateForm
+from actionplan.forms import (
+    AsOfForm,
+    MeasureQuantifyForm,
+    StatusUpdateDraftForm,
+    StatusUpdateForm,
+)
 from actionplan.measure_charts import series_for
 from actionplan.models import AccountableBody, Action, Plan, Priority, Rag, StatusUpdateDraft
 from actionplan.quarters import Quarter
@@ -38,6 +43,7 @@ from actionplan.rounds import reported_quarter, round_dues_for
 from actionplan.services import (
     StatusConflictError,
     latest_values,
+    measure_quantify,
     status_update_create,
     status_update_draft_discard,
     status_update_draft_save,
@@ -278,6 +284,21 @@ def plan_export(request, slug, fmt):
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     log_user_event(request, "plan_export", plan=plan.slug, format=fmt)
     return response
+
+
+@login_required
+def measure_quantify_view(request, pk):
+    """Business support give a measure its numbers (docs/measures.md)."""
+    measure = get_measure_to_quantify(request, pk)
+    form = MeasureQuantifyForm(request.POST or None, instance=measure)
+    if request.method == "POST" and form.is_valid():
+        measure_quantify(measure=measure, fields=form.cleaned_data)
+        messages.success(request, f"Measure of action {measure.action.reference} saved.")
+        return redirect(measure.action)
+    context = {"measure": measure, "action": measure.action, "form": form}
+    return render(
+        request, "actionplan/measure_quantify.html", context, status=400 if form.errors else 200
+    )
 
 
 @login_required

@@ -274,6 +274,11 @@ def quantify_and_open_round(ctx):
     )  # fmt: skip
 
 
+def quantify_without_a_target(page, ctx):
+    page.get_by_label("Unit").select_option("number")
+    page.get_by_role("button", name="Save the measure").click()
+
+
 def submit_a_bad_value(page, ctx):
     page.get_by_label("Green").check()
     page.get_by_label("Commentary").fill("On track.")
@@ -403,6 +408,14 @@ SCREENS = [
            act=fill_and_submit("Change password", Old_password=PASSWORD,
                                New_password=NEW_PASSWORD, New_password_confirmation=NEW_PASSWORD)),
     # Quantified measures.
+    Screen("quantify a measure", "business_support",
+           lambda ctx: reverse("actionplan:measure-quantify",
+                               kwargs={"pk": ctx.action.measures.order_by("order").first().pk}),
+           "Quantify a measure"),
+    Screen("quantify a measure: errors", "business_support",
+           lambda ctx: reverse("actionplan:measure-quantify",
+                               kwargs={"pk": ctx.action.measures.order_by("order").first().pk}),
+           "There is a problem", act=quantify_without_a_target),
     Screen("update form with a measure", "owner", action_url("actionplan:action-update"),
            "Measure: ", arrange=quantify_a_measure),
     Screen("update form: a value not read", "owner", action_url("actionplan:action-update"),
