@@ -132,6 +132,11 @@ def can_import_plans(user) -> bool:
     return is_business_support(user)
 
 
+def can_quantify_measures(user) -> bool:
+    """Give a plan's measures their numbers: unit, baseline, target (docs/measures.md)."""
+    return is_business_support(user)
+
+
 def can_manage_rounds(user) -> bool:
     return is_business_support(user)
 

@@ -13,12 +13,13 @@ from accounts.permissions import (
     can_change_person,
     can_import_plans,
     can_manage_rounds,
+    can_quantify_measures,
     can_revise_due_date,
     can_update_action,
     can_view_person,
     can_view_round_progress,
 )
-from actionplan.models import Action, PlanImport, ReportingRound
+from actionplan.models import Action, Measure, PlanImport, ReportingRound
 
 
 def get_action_for_update(request, pk: int) -> Action:
@@ -29,6 +30,13 @@ def get_action_for_update(request, pk: int) -> Action:
             "You cannot update this action: you do not own it or chair its body."
         )
     return action
+
+
+def get_measure_to_quantify(request, pk: int) -> Measure:
+    """The measure (else 404), if the user may quantify measures (else 403)."""
+    if not can_quantify_measures(request.user):
+        raise PermissionDenied("Measures are quantified by Board business support.")
+    return get_object_or_404(Measure.objects.select_related("action"), pk=pk)
 
 
 def get_plan_import(request, pk: int, *, committed: bool = False):

@@ -14,6 +14,7 @@ from actionplan.models import (
     ActionOwner,
     DueDateRevision,
     Measure,
+    MeasureValue,
     Milestone,
     Objective,
     OwnerRole,
@@ -21,7 +22,7 @@ from actionplan.models import (
     Priority,
     StatusUpdate,
 )
-from actionplan.services import owner_change_notices_create
+from actionplan.services import measure_band_refresh, owner_change_notices_create
 
 
 class PriorityInline(RefuseControlCharactersAdminMixin, admin.TabularInline):
@@ -69,9 +70,29 @@ class ActionOwnerInline(RefuseControlCharactersAdminMixin, admin.TabularInline):
     autocomplete_fields = ["role"]
 
 
-class MeasureInline(RefuseControlCharactersAdminMixin, admin.TabularInline):
+class MeasureInline(RefuseControlCharactersAdminMixin, admin.StackedInline):
+    """A measure's sentence, and the numbers that quantify it (docs/measures.md)."""
+
     model = Measure
     extra = 0
+    readonly_fields = ["current_rag", "current_quarter"]
+    fieldsets = [
+        (None, {"fields": ["text", "order"]}),
+        (
+            "Quantify it (leave the unit empty for a sentence only)",
+            {
+                "fields": [
+                    "unit",
+                    ("baseline_value", "baseline_date"),
+                    ("target_value", "target_upper", "target_date"),
+                    "quarter_targets",
+                    ("direction", "tolerance_percent"),
+                    ("frequency", "data_source"),
+                    ("current_rag", "current_quarter"),
+                ]
+            },
+        ),
+    ]
 
 
 class MilestoneInline(RefuseControlCharactersAdminMixin, admin.TabularInline):
@@ -121,6 +142,13 @@ class ActionAdmin(RefuseControlCharactersAdminMixin, SimpleHistoryAdmin):
         before = action.owner_holder_ids() if change else set()
         super().save_related(request, form, formsets, change)
         owner_change_notices_create(action=action, people_before=before)
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is Measure:
+            # A changed target or tolerance bands the latest value again.
+            for measure, _ in formset.changed_objects:
+                measure_band_refresh(measure=measure)
 
 
 @admin.register(AccountableBody)
@@ -198,3 +226,14 @@ class DueDateRevisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["action", "revised_by"]
     search_fields = ["action__reference", "reason", "revised_by__username"]
     date_hierarchy = "revised_at"
+
+
+@admin.register(MeasureValue)
+class MeasureValueAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: reported values are append-only; a correction is a new value (reported with a
+    status update) that supersedes the one before."""
+
+    list_display = ["measure", "quarter", "value", "is_estimate", "recorded_by", "recorded_at"]
+    list_filter = ["quarter", "is_demo", "measure__action__plan"]
+    list_select_related = ["measure", "recorded_by"]
+    search_fields = ["measure__text", "measure__action__reference", "note"]

@@ -8,10 +8,10 @@ a past quarter counts statuses as they stood then. Each headline figure carries 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Max, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from actionplan.models import Action, Plan, ReportingRound, StatusUpdate, start_of_day
+from actionplan.models import Action, Measure, Plan, ReportingRound, StatusUpdate, start_of_day
 from actionplan.quarters import Quarter, financial_year_quarters
 from actionplan.rag import LEVELS, OPEN_VALUES, VALUES, Rag, level, rag_as_of_q
 
@@ -30,6 +30,43 @@ def not_updated_since_q(day: date) -> Q:
 def due_between_q(first: date, last: date) -> Q:
     """Due (by the date in force on the as-of date) between `first` and `last`."""
     return Q(due_as_of__gte=first, due_as_of__lte=last)
+
+
+OFF_TARGET = [Rag.RED, Rag.AMBER]
+
+
+def _off_target() -> Exists:
+    off = Measure.objects.filter(action=OuterRef("pk"), current_rag__in=OFF_TARGET)
+    return Exists(off)
+
+
+def _all_on_target():
+    measures = Measure.objects.filter(action=OuterRef("pk")).exclude(unit="")
+    return Exists(measures.filter(current_rag=Rag.GREEN)) & ~Exists(
+        measures.exclude(current_rag=Rag.GREEN)
+    )
+
+
+def measures_off_target_q() -> Q:
+    """Some quantified measure's latest value is Red or Amber against its target (the
+    measure's current band, Measure.current_rag, whatever the dashboard's date)."""
+    return Q(_off_target())
+
+
+def measures_all_on_target_q() -> Q:
+    """Every quantified measure's latest value is Green, and there is at least one."""
+    return Q(_all_on_target())
+
+
+def measure_band_counts(actions) -> dict[str, int]:
+    """How many of `actions` have a measure off target, and how many have all on target. One
+    query, over the actions' ids: the figures' own aggregate reads the "as of" annotations,
+    which put it in a subquery where these conditions' outer reference cannot reach."""
+    plain = Action.objects.filter(pk__in=actions.values("pk"))
+    return plain.aggregate(
+        measures_off=Count("pk", filter=measures_off_target_q()),
+        measures_on=Count("pk", filter=measures_all_on_target_q()),
+    )
 
 
 @dataclass(frozen=True)
@@ -60,14 +97,16 @@ def figure_filters(as_of: date) -> dict[str, tuple[Q, dict]]:
 
 
 def headline_figures(actions, *, as_of: date) -> tuple[int, list[Figure], list[Figure]]:
-    """(total, figures by RAG, deadline and update figures) for `actions`, which must come
-    from for_dashboard(as_of=as_of). One query."""
+    """(total, figures by RAG, deadline, update and measure figures) for `actions`, which
+    must come from for_dashboard(as_of=as_of). Two queries."""
     filters = figure_filters(as_of)
     # values(): the figures read no commentary, so the query does not fetch it for each row.
     counts = actions.values("pk").aggregate(
         total=Count("pk"),
         **{key: Count("pk", filter=q) for key, (q, _) in filters.items()},
     )
+    counts |= measure_band_counts(actions)
+    measures = {"off": {"measures": "off"}, "on": {"measures": "on"}}
     quarter = Quarter.containing(as_of)
     by_rag = [
         Figure(r.value, r.label, counts[r.value], filters[r.value][1], r.definition, rag=r.value)
@@ -83,6 +122,10 @@ def headline_figures(actions, *, as_of: date) -> tuple[int, list[Figure], list[F
                f"No update since {quarter.start:%-d %B %Y}; not complete"),
         Figure("completed", "Completed", counts[Rag.BLUE.value], filters[Rag.BLUE.value][1],
                "Rated Blue"),
+        Figure("measures_off", "Measures off target", counts["measures_off"], measures["off"],
+               "A measure's latest value is Red or Amber against target"),
+        Figure("measures_on", "All measures on target", counts["measures_on"], measures["on"],
+               "Every quantified measure's latest value is Green"),
     ]  # fmt: skip
     return counts["total"], by_rag, attention
 

@@ -12,9 +12,11 @@ from datetime import date, datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from actionplan.demo_measures import quantify_demo_measures
 from actionplan.models import Action, StatusUpdate
+from actionplan.quarters import Quarter
 from actionplan.rag import Rag
-from actionplan.services import status_update_create
+from actionplan.services import ReportedValue, status_update_create
 
 # When business support asks for updates: a few weeks before each quarterly Board.
 UPDATE_DAYS = ["2015-07-20", "2015-09-22", "2015-12-14", "2016-03-17", "2016-06-21"]
@@ -130,6 +132,20 @@ def _author(action: Action, people: list, fallback):
     return fallback
 
 
+def _demo_values(action, day: str, demo_values) -> list[ReportedValue]:
+    """The demo figures of the action's quantified measures for the quarter of `day` (no
+    round is open while the history is written, so an update reports on its own quarter)."""
+    quarter = Quarter.containing(date.fromisoformat(day))
+    reported = []
+    for measure in action.measures.all():
+        if not measure.is_quantified:
+            continue
+        value = demo_values.get(measure.pk, {}).get(quarter.slug)
+        note = "" if value is not None else "Demo: figures not yet available for this quarter."
+        reported.append(ReportedValue(measure.pk, value, note=note))
+    return reported
+
+
 @transaction.atomic
 def seed_demo_history(plan, *, people: list, fallback) -> int:
     """Add the demo history unless the plan already has status updates. Returns the count."""
@@ -137,6 +153,7 @@ def seed_demo_history(plan, *, people: list, fallback) -> int:
         return 0
     people = list(people)
     created = 0
+    demo_values = quantify_demo_measures(plan)  # before the actions and measures are read
     actions = plan.actions.for_list().prefetch_related("measures").order_by("sort_key")
     for action in actions:
         rng = random.Random(f"wscb-demo-{action.reference}")
@@ -161,6 +178,7 @@ def seed_demo_history(plan, *, people: list, fallback) -> int:
                 expected_version=action.version,
                 is_demo=True,
                 created_at=_when(day),
+                measure_values=_demo_values(action, day, demo_values),
             )
             created += 1
     return created

@@ -29,6 +29,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from accounts.validators import CONTROL_CHARACTERS
+from actionplan.measure_charts import series_for
 from actionplan.models import Action
 from actionplan.rag import Rag, is_overdue
 from actionplan.templatetags.plan_tags import NOBODY_HOLDS_ROLE
@@ -47,6 +48,23 @@ COLUMNS = [
     "status",
     "status_date",
     "commentary",
+]
+# The measures' values (a second sheet, or a CSV of their own): one row per measure per quarter.
+MEASURE_COLUMNS = [
+    "ref",
+    "measure",
+    "unit",
+    "quarter",
+    "value",
+    "target",
+    "against_target",
+    "estimated",
+    "note",
+    "baseline",
+    "better_is",
+    "data_source",
+    "recorded_by",
+    "recorded_at",
 ]
 _FORMULA_CHARACTERS = "=+-@\uff1d\uff0b\uff0d\uff20"  # and the full-width ＝＋－＠
 _FORMULA_STARTS = (*_FORMULA_CHARACTERS, "\t", "\r")
@@ -126,17 +144,86 @@ def export_rows(actions) -> list[dict[str, str]]:
     ]
 
 
-def to_csv(actions) -> bytes:
+def measure_value_rows(actions) -> list[dict[str, str]]:
+    """One row per quantified measure per quarter it has a value for (the quarter's latest:
+    a correction replaces what it corrects), in plan and quarter order. Reads each action's
+    measures: prefetch them (for_export does); the values are one query."""
+    actions = list(actions)
+    measures = [m for action in actions for m in action.measures.all()]
+    refs = {action.pk: action.reference for action in actions}
+    rows = []
+    for series in series_for(measures):
+        measure = series.measure
+        for row in series.rows:
+            if row.value is None:
+                continue
+            rows.append(_measure_value_row(refs[measure.action_id], series, row))
+    return rows
+
+
+def _measure_value_row(ref: str, series, row) -> dict[str, str]:
+    measure, value = series.measure, row.value
+    return {
+        "ref": ref,
+        "measure": measure.text,
+        "unit": measure.get_unit_display(),
+        "quarter": row.quarter.slug,
+        "value": _number(value.value),
+        "target": _number(row.target),
+        "against_target": Rag(row.rag).label if row.rag else "",
+        "estimated": "yes" if value.is_estimate else "",
+        "note": value.note,
+        "baseline": ""
+        if measure.baseline_value is None
+        else str(measure.baseline_value.normalize()),
+        "better_is": measure.get_direction_display(),
+        "data_source": measure.data_source,
+        "recorded_by": str(value.recorded_by),
+        "recorded_at": timezone.localtime(value.recorded_at).date().isoformat(),
+    }
+
+
+def _number(value) -> str:
+    """A figure as plain digits ("20", "12.5"), never "2E+1"; empty for none."""
+    return "" if value is None else f"{value.normalize():f}"
+
+
+def _csv(rows, columns) -> bytes:
     buffer = io.StringIO()
     writer = csv.DictWriter(
-        buffer, fieldnames=COLUMNS, lineterminator="\r\n", quoting=csv.QUOTE_ALL
+        buffer, fieldnames=columns, lineterminator="\r\n", quoting=csv.QUOTE_ALL
     )
     writer.writeheader()
-    writer.writerows(
-        {key: csv_cell(value) for key, value in row.items()} for row in export_rows(actions)
-    )
+    writer.writerows({key: csv_cell(value) for key, value in row.items()} for row in rows)
     # The byte-order mark makes Excel read the file as UTF-8 (names with accents, en dashes).
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _safe(rows) -> list[dict[str, str]]:
+    return [{key: neutralise(printable(value)) for key, value in row.items()} for row in rows]
+
+
+def to_csv(actions) -> bytes:
+    return _csv(export_rows(actions), COLUMNS)
+
+
+def measures_to_csv(actions) -> bytes:
+    """The actions' measures' values, one row per measure per quarter (MEASURE_COLUMNS)."""
+    return _csv(_safe(measure_value_rows(actions)), MEASURE_COLUMNS)
+
+
+def _sheet(sheet, title: str, columns: list[str], rows) -> None:
+    sheet.title = title
+    sheet.append(columns)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([row[column] for column in columns])
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            cell.data_type = "s"  # never a formula, whatever the text
+    sheet.freeze_panes = "A2"
 
 
 @dataclass(frozen=True)
@@ -240,8 +327,10 @@ def _sheet_cell(value):
 
 
 def to_xlsx(actions, heading: SheetHeading) -> bytes:
-    """The Excel file for people. `actions` need with_due_date_as_of(heading.as_at) (or
-    for_dashboard(as_of=heading.as_at)) besides what action_row reads."""
+    """The Excel file for people: the actions on the first sheet, their measures' values on a
+    second, "Measure values" (one row per measure per quarter). `actions` need
+    with_due_date_as_of(heading.as_at) (or for_dashboard(as_of=heading.as_at)) besides what
+    action_row reads, and their measures prefetched."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Actions"
@@ -255,6 +344,7 @@ def to_xlsx(actions, heading: SheetHeading) -> bytes:
     for cell in sheet[header_row]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="bottom")
+    actions = list(actions)
     for action in actions:
         values = _sheet_values(action, as_at=heading.as_at)
         sheet.append([_sheet_cell(values[column.key]) for column in SHEET_COLUMNS])
@@ -274,6 +364,8 @@ def to_xlsx(actions, heading: SheetHeading) -> bytes:
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    values = _safe(measure_value_rows(actions))
+    _sheet(workbook.create_sheet(), "Measure values", MEASURE_COLUMNS, values)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -13,7 +13,12 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils.formats import date_format
 
-from actionplan.dashboards import not_updated_since_q, overdue_q
+from actionplan.dashboards import (
+    measures_all_on_target_q,
+    measures_off_target_q,
+    not_updated_since_q,
+    overdue_q,
+)
 from actionplan.forms import QuickSelect
 from actionplan.models import (
     NO_HEADING,
@@ -111,6 +116,14 @@ class ActionFilter(django_filters.FilterSet):
         empty_label="Overdue or not",
         widget=QuickSelect,
         help_text="Past the due date and not complete (not Blue) on the date.",
+    )
+    measures = django_filters.ChoiceFilter(
+        choices=[("off", "Some off target"), ("on", "All on target")],
+        method="filter_measures",
+        label="Measures against target",
+        empty_label="Any",
+        widget=QuickSelect,
+        help_text="By each quantified measure's latest value: off target is Red or Amber.",
     )
     due_from = django_filters.DateFilter(
         field_name="due_as_of",
@@ -227,6 +240,11 @@ class ActionFilter(django_filters.FilterSet):
 
     def filter_overdue(self, queryset, name, value):
         return queryset.filter(overdue_q()) if value == "yes" else queryset.exclude(overdue_q())
+
+    def filter_measures(self, queryset, name, value):
+        if value == "off":
+            return queryset.filter(measures_off_target_q())
+        return queryset.filter(measures_all_on_target_q())
 
     def filter_not_updated_since(self, queryset, name, value):
         return queryset.filter(not_updated_since_q(value))

@@ -4,11 +4,17 @@ from django import forms
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
-from accounts.validators import RefuseControlCharactersMixin
-from actionplan.models import COMMENTARY_MAX_LENGTH
+from accounts.validators import RefuseControlCharactersMixin, refuse_control_characters
+from actionplan.measures import format_value, parse_value
+from actionplan.models import COMMENTARY_MAX_LENGTH, Measure
 from actionplan.quarters import Quarter
 from actionplan.rag import Rag, level, tag_html
-from actionplan.services import MIN_CONCERN_COMMENTARY, commentary_errors
+from actionplan.services import (
+    MIN_CONCERN_COMMENTARY,
+    ReportedValue,
+    commentary_errors,
+    measure_value_errors,
+)
 
 
 def _rag_choices():
@@ -95,12 +101,101 @@ class StatusUpdateForm(RefuseControlCharactersMixin, forms.Form):
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
+    def __init__(self, *args, measures=(), previous=None, quarter: Quarter | None = None, **kw):
+        """`measures`: the action's quantified measures due in `quarter`, each asked for a
+        value (value_<id>), whether it is estimated (estimate_<id>) and a note (note_<id>);
+        `previous`: the values already reported for the quarter, by measure id."""
+        super().__init__(*args, **kw)
+        self.measures, self.previous, self.quarter = list(measures), previous or {}, quarter
+        for measure in self.measures:
+            self._add_measure_fields(measure)
+        for field in self.fields.values():  # the mixin has seen only the fields declared
+            refuse_control_characters(field)
+
+    def _add_measure_fields(self, measure) -> None:
+        pk, before = measure.pk, self.previous.get(measure.pk)
+        target = measure.target_for(self.quarter)
+        hint = f"{measure.get_unit_display()}; target {format_value(target.value, measure.unit)}"
+        if before is not None:
+            hint += f"; already reported for the quarter: {before.display}"
+        self.fields[f"value_{pk}"] = forms.CharField(
+            label=f"Value for {self.quarter.short_label}" if self.quarter else "Value",
+            required=False,
+            max_length=40,
+            help_text=hint,
+            initial=_initial_text(before, measure.unit),
+        )
+        self.fields[f"estimate_{pk}"] = forms.BooleanField(
+            label="This value is an estimate", required=False
+        )
+        self.fields[f"note_{pk}"] = forms.CharField(
+            label="Note (needed if the value is missing, estimated or corrected)",
+            required=False,
+            max_length=1000,
+            widget=forms.Textarea(attrs={"rows": 2}),
+        )
+
+    def measure_rows(self):
+        """(measure, value field, estimate field, note field) for the template."""
+        return [
+            (m, self[f"value_{m.pk}"], self[f"estimate_{m.pk}"], self[f"note_{m.pk}"])
+            for m in self.measures
+        ]
+
     def clean(self):
         data = super().clean()
         if "rag" in data and "commentary" in data:
             for error in commentary_errors(rag=data["rag"], commentary=data["commentary"]):
                 self.add_error("commentary", error)
+        self.reported_values = [self._clean_measure(measure, data) for measure in self.measures]
         return data
+
+    def _clean_measure(self, measure, data) -> ReportedValue | None:
+        pk = measure.pk
+        try:
+            value = parse_value(data.get(f"value_{pk}", ""), measure.unit)
+        except ValueError as error:
+            self.add_error(f"value_{pk}", str(error))
+            return None
+        note, estimate = data.get(f"note_{pk}", ""), data.get(f"estimate_{pk}", False)
+        errors = measure_value_errors(
+            value=value, note=note, is_estimate=estimate, previous=self.previous.get(pk)
+        )
+        for error in errors:
+            self.add_error(f"value_{pk}", error)
+        return ReportedValue(measure_id=pk, value=value, note=note, is_estimate=estimate)
+
+
+def _initial_text(before, unit) -> str:
+    if before is None or before.value is None:
+        return ""
+    return format_value(before.value, unit).removesuffix(" days").removesuffix(" day")
+
+
+class MeasureQuantifyForm(RefuseControlCharactersMixin, forms.ModelForm):
+    """A measure's numbers, for business support (the admin's inline has the same fields)."""
+
+    class Meta:
+        model = Measure
+        fields = [
+            "unit", "baseline_value", "baseline_date", "target_value", "target_upper",
+            "target_date", "quarter_targets", "direction", "frequency", "data_source",
+            "tolerance_percent",
+        ]  # fmt: skip
+        widgets = {
+            "baseline_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "target_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "quarter_targets": forms.TextInput(),
+            "direction": forms.RadioSelect,
+        }
+        error_messages = {
+            "baseline_value": {"invalid": "Enter the baseline as a number, e.g. 12.5."},
+            "target_value": {"invalid": "Enter the target as a number, e.g. 20."},
+            "target_upper": {"invalid": "Enter the high end as a number, e.g. 30."},
+            "tolerance_percent": {"invalid": "Enter the tolerance as a number, e.g. 5."},
+            "baseline_date": {"invalid": "The baseline date must be a real date."},
+            "target_date": {"invalid": "The target date must be a real date."},
+        }
 
 
 class StatusUpdateDraftForm(RefuseControlCharactersMixin, forms.Form):

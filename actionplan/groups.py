@@ -28,7 +28,7 @@ def _business_support_permissions():
         codename__in=["add_user", "change_user", "view_user"],
     )
     views = Permission.objects.filter(
-        codename__in=["view_statusupdate", "view_group"]
+        codename__in=["view_statusupdate", "view_measurevalue", "view_group"]
     ) | Permission.objects.filter(
         content_type__model__startswith="historical", codename__startswith="view_"
     )

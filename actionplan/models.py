@@ -21,6 +21,16 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import Agency
 from accounts.permissions import action_update_grounds
+from actionplan.measures import (
+    DEFAULT_TOLERANCE_PERCENT,
+    Direction,
+    Frequency,
+    Target,
+    Unit,
+    band,
+    format_value,
+    parse_quarter_targets,
+)
 from actionplan.quarters import Quarter
 from actionplan.rag import Rag, is_overdue, overdue_expression
 
@@ -627,13 +637,62 @@ class ActionOwner(models.Model):
     natural_key.dependencies = ["actionplan.action", "actionplan.ownerrole"]
 
 
+# A measure's and a value's numbers: up to 10 digits before the point and 4 after.
+_NUMBER = {"max_digits": 14, "decimal_places": 4}
+
+
 class Measure(models.Model):
+    """A measure of an action's success: a sentence, and, if it is quantified (a unit is set),
+    its baseline, target, direction and tolerance. The rules of units, banding and parsing
+    live in actionplan.measures."""
+
     action = models.ForeignKey(Action, models.CASCADE, related_name="measures")
     text = models.TextField("measure")
     order = models.PositiveSmallIntegerField("order", default=1)
+    unit = models.CharField(
+        "unit",
+        max_length=12,
+        choices=Unit.choices,
+        blank=True,
+        help_text="Leave empty for a measure that is a sentence only; set it to quantify it.",
+    )
+    baseline_value = models.DecimalField("baseline", null=True, blank=True, **_NUMBER)
+    baseline_date = models.DateField("baseline date", null=True, blank=True)
+    target_value = models.DecimalField(
+        "target", null=True, blank=True, help_text="For a range, its low end.", **_NUMBER
+    )
+    target_upper = models.DecimalField("target range's high end", null=True, blank=True, **_NUMBER)
+    target_date = models.DateField("target date", null=True, blank=True)
+    quarter_targets = models.TextField(
+        "targets per quarter",
+        blank=True,
+        help_text="Optional, where the target changes over time: e.g. 2015-Q3: 18; 2015-Q4: 20.",
+    )
+    direction = models.CharField(
+        "better is", max_length=10, choices=Direction.choices, default=Direction.HIGHER
+    )
+    frequency = models.CharField(
+        "reported", max_length=10, choices=Frequency.choices, default=Frequency.QUARTERLY
+    )
+    data_source = models.CharField("data source", max_length=300, blank=True)
+    tolerance_percent = models.DecimalField(
+        "Amber tolerance (%)",
+        max_digits=5,
+        decimal_places=2,
+        default=DEFAULT_TOLERANCE_PERCENT,
+        help_text="How far on the wrong side of the target, as a percentage of it, is Amber.",
+    )
+
+    # The band of the latest quarter's value against target, denormalised by the services that
+    # write values or targets (actionplan.services.measure_values_record, measure_band_refresh)
+    # for the dashboards' "measures off target"; "" with no value or no target.
+    current_rag = models.CharField(
+        "against target", max_length=10, choices=Rag.choices, blank=True, editable=False
+    )
+    current_quarter = models.CharField("latest quarter", max_length=7, blank=True, editable=False)
 
     objects = OrderedChildManager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["current_rag", "current_quarter"])
 
     class Meta:
         ordering = ["action", "order"]
@@ -641,15 +700,155 @@ class Measure(models.Model):
             models.UniqueConstraint(
                 fields=["action", "order"], name="actionplan_measure_unique_order"
             ),
+            models.CheckConstraint(
+                condition=Q(target_upper__isnull=True)
+                | Q(target_value__isnull=False, target_upper__gte=F("target_value")),
+                name="actionplan_measure_range_in_order",
+            ),
         ]
 
     def __str__(self):
         return self.text
 
+    def clean(self):
+        errors = {}
+        if self.unit and self.target_value is None:
+            errors["target_value"] = "Give a target for a quantified measure."
+        if self.direction == Direction.RANGE and self.unit and self.target_upper is None:
+            errors["target_upper"] = "Give the high end of the target range."
+        upper, low = self.target_upper, self.target_value
+        if upper is not None and low is not None and upper < low:
+            errors["target_upper"] = "The high end must be at least the target (low end)."
+        if self.baseline_date and self.target_date and self.baseline_date > self.target_date:
+            errors["target_date"] = "The target date must be after the baseline date."
+        if self.unit == Unit.PERCENTAGE:
+            for name in ("baseline_value", "target_value", "target_upper"):
+                value = getattr(self, name)
+                if value is not None and not 0 <= value <= 100:
+                    errors[name] = "A percentage is between 0 and 100."
+        try:
+            parse_quarter_targets(self.quarter_targets, self.unit or Unit.NUMBER)
+        except ValueError as error:
+            errors["quarter_targets"] = str(error)
+        if errors:
+            raise ValidationError(errors)
+
     def natural_key(self):
         return (*self.action.natural_key(), self.order)
 
     natural_key.dependencies = ["actionplan.action"]
+
+    @property
+    def is_quantified(self) -> bool:
+        return bool(self.unit) and self.target_value is not None
+
+    def target_for(self, quarter: Quarter | None = None) -> Target | None:
+        """What a value is banded against (in `quarter`, if it has a target of its own)."""
+        if not self.is_quantified:
+            return None
+        value = self.target_value
+        if quarter is not None and self.quarter_targets:
+            value = parse_quarter_targets(self.quarter_targets, self.unit).get(quarter.slug, value)
+        return Target(
+            value=value,
+            direction=self.direction,
+            upper=self.target_upper if self.direction == Direction.RANGE else None,
+            tolerance_percent=self.tolerance_percent,
+            unit=self.unit,
+        )
+
+    def is_due(self, quarter: Quarter) -> bool:
+        """Whether a value is asked for in `quarter` (an annual measure: in Q4 only)."""
+        return self.is_quantified and (self.frequency != Frequency.ANNUALLY or quarter.number == 4)
+
+
+class MeasureValueQuerySet(models.QuerySet):
+    def for_measures(self, measure_ids):
+        """Every value of these measures, oldest first (the latest of a quarter wins: see
+        latest_by_quarter), with its author joined."""
+        return (
+            self.filter(measure_id__in=measure_ids)
+            .select_related("recorded_by")
+            .order_by("measure_id", "quarter", "recorded_at", "pk")
+        )
+
+
+class MeasureValue(models.Model):
+    """One quarter's value of a quantified measure, as reported. Append-only: a correction is a
+    new value for the same quarter that supersedes the one before, with a note saying why."""
+
+    measure = models.ForeignKey(Measure, models.PROTECT, related_name="values")
+    quarter = models.CharField("quarter", max_length=7, help_text="e.g. 2015-Q3.")
+    value = models.DecimalField("value", null=True, blank=True, **_NUMBER)
+    note = models.TextField(
+        "note",
+        blank=True,
+        max_length=1000,
+        help_text="Why the value is missing, how it was estimated, or why it was corrected.",
+    )
+    is_estimate = models.BooleanField("estimated", default=False)
+    supersedes = models.OneToOneField(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="superseded_by",
+        verbose_name="supersedes",
+    )
+    status_update = models.ForeignKey(
+        "StatusUpdate",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="measure_values",
+        verbose_name="reported with",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="measure_values"
+    )
+    recorded_at = models.DateTimeField("recorded at", default=timezone.now)
+    is_demo = models.BooleanField(
+        "demo data", default=False, help_text="Made by seed_demo, not by a real person."
+    )
+
+    objects = MeasureValueQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["measure", "quarter", "recorded_at", "pk"]
+        verbose_name = "measure value"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(value__isnull=False) | ~Q(note=""),
+                name="actionplan_measurevalue_missing_has_note",
+            ),
+        ]
+        indexes = [
+            # A measure's values by quarter (MeasureValueQuerySet.for_measures).
+            models.Index(fields=["measure", "quarter"], name="actionplan_measurevalue_q"),
+        ]
+
+    def __str__(self):
+        return f"{self.measure}: {self.display} ({self.quarter})"
+
+    @property
+    def quarter_obj(self) -> Quarter:
+        return Quarter.parse(self.quarter)
+
+    @property
+    def display(self) -> str:
+        """The value as people write it. Reads self.measure: select_related it in lists."""
+        return format_value(self.value, self.measure.unit)
+
+    @property
+    def rag(self) -> str | None:
+        """Green, Amber or Red against the measure's target for the quarter (None with no
+        value or target). Reads self.measure."""
+        return band(self.value, self.measure.target_for(self.quarter_obj))
+
+    @property
+    def target_display(self) -> str:
+        target = self.measure.target_for(self.quarter_obj)
+        return format_value(target.value, self.measure.unit) if target else ""
 
 
 class Milestone(models.Model):

@@ -16,7 +16,15 @@ from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
 from accounts.models import Agency, User
-from actionplan.models import Action, ActionOwner, OwnerRole, Plan, StatusUpdate, end_of_day
+from actionplan.models import (
+    Action,
+    ActionOwner,
+    MeasureValue,
+    OwnerRole,
+    Plan,
+    StatusUpdate,
+    end_of_day,
+)
 from actionplan.quarters import Quarter
 from actionplan.rag import NOT_RATED, Rag, rag_as_of_q
 from actionplan.round_models import (
@@ -178,22 +186,36 @@ def round_action_remove(
     return entry
 
 
+def _answered_entry(*, action_id: int, when, lock: bool = False) -> RoundAction | None:
+    """The round entry an update of the action made at `when` is the return to: the latest
+    round it is in, if that round is open or still awaits a return, and `when` is not before
+    the round's quarter was over. None if it answers no round."""
+    entries = RoundAction.objects.in_scope().select_related("round")
+    if lock:
+        entries = entries.select_for_update(of=("self",))
+    entry = entries.filter(action_id=action_id).order_by("-round__opened_at", "-round_id").first()
+    if entry is None or not (entry.round.is_open or entry.return_update_id is None):
+        return None
+    if when < entry.round.returns_from:
+        return None  # recorded now, dated before the round's quarter was over
+    return entry
+
+
+def reported_quarter(*, action_id: int, when) -> Quarter:
+    """The quarter an update of the action made at `when` reports on, and so the quarter of
+    the measure values given with it: the quarter of the round it is the return to, else the
+    quarter `when` falls in."""
+    entry = _answered_entry(action_id=action_id, when=when)
+    return entry.round.quarter_obj if entry else Quarter.containing(timezone.localdate(when))
+
+
 def round_return_record(*, update: StatusUpdate) -> RoundAction | None:
     """Make `update` its action's return to the latest round it is in, if that round is open
     or still awaits a return. A new return needs sign-off again. Called by
     status_update_create inside its transaction."""
-    entry = (
-        RoundAction.objects.in_scope()
-        .select_related("round")
-        .select_for_update(of=("self",))
-        .filter(action_id=update.action_id)
-        .order_by("-round__opened_at", "-round_id")
-        .first()
-    )
-    if entry is None or not (entry.round.is_open or entry.return_update_id is None):
+    entry = _answered_entry(action_id=update.action_id, when=update.created_at, lock=True)
+    if entry is None:
         return None
-    if update.created_at < entry.round.returns_from:
-        return None  # recorded now, dated before the round's quarter was over
     day = timezone.localdate(update.created_at)
     entry.return_update = update
     entry.is_late = not entry.round.is_open or day > entry.round.deadline
@@ -476,11 +498,19 @@ def _latest_sign_off():
     )
 
 
+def _return_values():
+    """The measure values given with each return, in the measures' order: the chair signs
+    them off with the status."""
+    values = MeasureValue.objects.select_related("measure").order_by("measure__order", "pk")
+    return Prefetch("return_update__measure_values", queryset=values, to_attr="values")
+
+
 def returns_for_sign_off(reporting_round: ReportingRound, *, body_ids: set[int] | None):
     """The round's returns (in scope, received) for the given bodies (None: all), with what a
     chair reads before deciding: the return and its author, the action's body and measures,
-    `previous_rag` (the status at the end of the quarter before) and the sign-offs so far
-    (`decisions`, newest first). Four queries, whatever the number of returns."""
+    the measure values given with the return (`return_update.values`), `previous_rag` (the
+    status at the end of the quarter before) and the sign-offs so far (`decisions`, newest
+    first). Five queries, whatever the number of returns."""
     before = end_of_day(reporting_round.quarter_obj.start - timedelta(days=1))
     previous = StatusUpdate.objects.filter(
         action=OuterRef("action_id"), created_at__lt=before
@@ -491,7 +521,7 @@ def returns_for_sign_off(reporting_round: ReportingRound, *, body_ids: set[int] 
     return (
         entries.in_scope()
         .select_related("action__accountable_body", "return_update__author")
-        .prefetch_related("action__measures", _latest_sign_off())
+        .prefetch_related("action__measures", _return_values(), _latest_sign_off())
         .annotate(previous_rag=Subquery(previous.values("rag")[:1]))
         .order_by("action__accountable_body__name", "action__sort_key")
     )

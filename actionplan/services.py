@@ -1,7 +1,9 @@
 """Writes to the plan and its status. Views and commands call these; nothing else writes
 statuses."""
 
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -11,19 +13,23 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from actionplan.measures import band
 from actionplan.models import (
     PREFETCHED_OWNER_LINKS,
     PREFETCHED_REVISIONS,
     Action,
     ActionOwner,
     DueDateRevision,
+    Measure,
+    MeasureValue,
     OwnerChange,
     OwnerChangeNotice,
     StatusUpdate,
     StatusUpdateDraft,
 )
+from actionplan.quarters import Quarter
 from actionplan.rag import Rag
-from actionplan.rounds import round_return_record
+from actionplan.rounds import reported_quarter, round_return_record
 
 # Red and Amber must say what is being done about it; a word or two is not enough.
 MIN_CONCERN_COMMENTARY = 50
@@ -62,18 +68,25 @@ def status_update_create(
     expected_version: int,
     is_demo: bool = False,
     created_at=None,
+    measure_values: "list[ReportedValue] | None" = None,
 ) -> StatusUpdate:
     """Append a status update and make it the action's current status, atomically; the
     author's draft on the action has served its purpose and goes in the same transaction.
 
     `expected_version` is the action version the author saw. If anyone saved in between, raise
     StatusConflictError and save nothing: a second editor never silently overwrites the first.
+
+    `measure_values`, if given, are the values of the action's quantified measures for the
+    quarter the update reports on (rounds.reported_quarter): one for each measure due then,
+    recorded with the update in the same transaction (measure_values_record); the update
+    and the values are saved together or not at all.
     """
     errors = commentary_errors(rag=rag, commentary=commentary)
     if errors:
         raise ValidationError({"commentary": errors})
     if rag not in Rag.values:
         raise ValidationError({"rag": ["Choose a RAG status."]})
+    created_at = created_at or timezone.now()
     new_version = expected_version + 1
     # The conditional UPDATE is the lock: on PostgreSQL a concurrent writer waits for the row
     # and then finds the version moved; SQLite serialises writers. The unique (action, version)
@@ -95,14 +108,21 @@ def status_update_create(
                 author=author,
                 version=new_version,
                 is_demo=is_demo,
-                created_at=created_at or timezone.now(),
+                created_at=created_at,
             )
     except IntegrityError:
         raise StatusConflictError(
             Action.objects.select_related("latest_update__author").get(pk=action.pk)
         ) from None
     Action.objects.filter(pk=action.pk).update(latest_update=update)
-    round_return_record(update=update)
+    entry = round_return_record(update=update)
+    if measure_values is not None:
+        quarter = (
+            entry.round.quarter_obj
+            if entry
+            else reported_quarter(action_id=action.pk, when=created_at)
+        )
+        measure_values_record(update=update, quarter=quarter, reported=measure_values)
     StatusUpdateDraft.objects.filter(action=action, author=author).delete()
     action.current_rag, action.version, action.latest_update = rag, new_version, update
     return update
@@ -136,6 +156,132 @@ def due_date_revision_create(
     )
     action.__dict__.pop(PREFETCHED_REVISIONS, None)
     return revision
+
+
+@dataclass(frozen=True)
+class ReportedValue:
+    """A quarter's value of one quantified measure as an owner gave it (None: missing)."""
+
+    measure_id: int
+    value: Decimal | None
+    note: str = ""
+    is_estimate: bool = False
+
+
+def measure_value_errors(
+    *, value: Decimal | None, note: str, is_estimate: bool, previous: MeasureValue | None
+) -> list[str]:
+    """The rules of a reported value, in words a person can act on (the form shows them by
+    the value): a missing or estimated value needs a note, and so does a value that replaces
+    a different one already reported for the quarter (the note is the correction's reason)."""
+    note = note.strip()
+    if value is None and not note:
+        return ["Enter the value, or say in the note why there is none this quarter."]
+    if is_estimate and not note:
+        return ["Say in the note how the value was estimated."]
+    if previous is not None and previous.value != value and not note:
+        return [
+            f"This corrects the {previous.display} already reported for the quarter: say why "
+            "in the note."
+        ]
+    return []
+
+
+def latest_values(measure_ids, quarter: Quarter) -> dict[int, MeasureValue]:
+    """Each measure's value for `quarter` as it stands (the latest recorded), by measure id.
+    One query."""
+    values = MeasureValue.objects.filter(measure_id__in=measure_ids, quarter=quarter.slug)
+    return {value.measure_id: value for value in values.select_related("measure")}
+
+
+def measure_values_record(
+    *, update: StatusUpdate, quarter: Quarter, reported: list[ReportedValue]
+) -> list[MeasureValue]:
+    """Record the values given with `update` for `quarter`, each superseding the value already
+    there for the quarter, and refresh each measure's band against target. Called by
+    status_update_create inside its transaction; raises ValidationError (keyed by measure id)
+    and so saves nothing of the update if a value breaks a rule or a due measure has none."""
+    measures = {m.pk: m for m in update.action.measures.all() if m.is_quantified}
+    given = {item.measure_id: item for item in reported}
+    unknown = set(given) - set(measures)
+    if unknown:
+        raise ValidationError("A value was given for a measure this action does not quantify.")
+    previous = latest_values(measures, quarter)
+    errors = {}
+    for pk, measure in measures.items():
+        item = given.get(pk)
+        if item is None:
+            if measure.is_due(quarter):
+                errors[f"value_{pk}"] = [f"Enter this quarter's value of “{measure}”."]
+            continue
+        problems = measure_value_errors(
+            value=item.value,
+            note=item.note,
+            is_estimate=item.is_estimate,
+            previous=previous.get(pk),
+        )
+        if problems:
+            errors[f"value_{pk}"] = problems
+    if errors:
+        raise ValidationError(errors)
+    values = MeasureValue.objects.bulk_create(
+        [
+            MeasureValue(
+                measure_id=pk,
+                quarter=quarter.slug,
+                value=item.value,
+                note=item.note.strip(),
+                is_estimate=item.is_estimate,
+                supersedes=previous.get(pk),
+                status_update=update,
+                recorded_by=update.author,
+                recorded_at=update.created_at,
+                is_demo=update.is_demo,
+            )
+            for pk, item in given.items()
+        ]
+    )
+    for value in values:
+        _band_record(measures[value.measure_id], quarter=quarter, value=value.value)
+    return values
+
+
+def _band_record(measure: Measure, *, quarter: Quarter, value: Decimal | None) -> None:
+    """Make `value` the measure's current band if `quarter` is its latest reported quarter."""
+    if measure.current_quarter and quarter.slug < measure.current_quarter:
+        return  # a correction of an earlier quarter: the latest quarter's band stands
+    measure.current_rag = band(value, measure.target_for(quarter)) or ""
+    measure.current_quarter = quarter.slug
+    Measure.objects.filter(pk=measure.pk).update(
+        current_rag=measure.current_rag, current_quarter=measure.current_quarter
+    )
+
+
+@transaction.atomic
+def measure_quantify(*, measure: Measure, fields: dict) -> Measure:
+    """Set a measure's numbers (unit, baseline, target...) from `fields`, checked by
+    Measure.clean(), and band its latest value again against the new target."""
+    for name, value in fields.items():
+        setattr(measure, name, value)
+    measure.full_clean()
+    measure.save()
+    return measure_band_refresh(measure=measure)
+
+
+@transaction.atomic
+def measure_band_refresh(*, measure: Measure) -> Measure:
+    """Band the measure's latest quarter's value again, after its target or tolerance changed
+    (the admin calls this when it saves a measure)."""
+    latest = (
+        MeasureValue.objects.filter(measure=measure).order_by("-quarter", "-recorded_at", "-pk")
+    ).first()
+    if latest is None or not measure.is_quantified:
+        Measure.objects.filter(pk=measure.pk).update(current_rag="", current_quarter="")
+        measure.current_rag = measure.current_quarter = ""
+        return measure
+    measure.current_quarter = ""
+    _band_record(measure, quarter=latest.quarter_obj, value=latest.value)
+    return measure
 
 
 # An action's status, denormalised from its latest StatusUpdate (see status_update_create).

@@ -18,8 +18,8 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django_tables2 import tables
 
-from actionplan.models import HOLDER_ORDER, ActionOwner, OwnerRole, person_name
-from actionplan.rag import overdue_tag_html, rank_expression, tag_html
+from actionplan.models import HOLDER_ORDER, ActionOwner, Measure, OwnerRole, person_name
+from actionplan.rag import Rag, overdue_tag_html, rank_expression, tag_html
 from actionplan.templatetags.plan_tags import due_date_html, people_html
 
 COMMENTARY_SNIPPET_CHARS = 100
@@ -76,6 +76,7 @@ class ActionTable(tables.Table):
     overdue = RecordColumn(
         "Overdue", accessor="overdue_as_of", order_by=("overdue_as_of", "due_as_of", "sort_key")
     )
+    measures = RecordColumn("Measures against target", orderable=False)
 
     class Meta:
         template_name = "actionplan/_table.html"
@@ -237,6 +238,26 @@ class ActionTable(tables.Table):
 
     def render_commentary(self, record):
         return snippet(record.commentary_as_of or "")
+
+    @cached_property
+    def _measure_bands(self) -> dict[int, list[str]]:
+        """Each quantified measure's current band, for each action on this page: one query."""
+        bands = {row.record.pk: [] for row in self.paginated_rows}
+        measures = Measure.objects.filter(action__in=list(bands)).exclude(unit="")
+        for action_id, rag in measures.order_by("order").values_list("action_id", "current_rag"):
+            bands[action_id].append(rag)
+        return bands
+
+    def render_measures(self, record):
+        bands = self._measure_bands[record.pk]
+        if not bands:
+            return ""
+        off = sum(rag in (Rag.RED, Rag.AMBER) for rag in bands)
+        if off:
+            return format_html("<strong>{} of {} off target</strong>", off, len(bands))
+        if all(rag == Rag.GREEN for rag in bands):
+            return "All on target"
+        return f"{len(bands)} not yet reported" if not any(bands) else "On target so far"
 
     def render_overdue(self, record):
         return overdue_tag_html() if record.overdue_as_of else NOT_OVERDUE

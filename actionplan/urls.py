@@ -17,10 +17,16 @@ urlpatterns = [
     path("plans/import/<int:pk>/preview/", import_views.import_preview, name="import-preview"),
     path("plans/import/<int:pk>/done/", import_views.import_done, name="import-done"),
     path("plans/<slug:slug>/", views.plan_detail, name="plan-detail"),
+    path(
+        "plans/<slug:slug>/export-measures.csv",
+        views.plan_measures_export,
+        name="plan-measures-export",
+    ),
     path("plans/<slug:slug>/export.<str:fmt>", views.plan_export, name="plan-export"),
     path("actions/<int:pk>/", views.action_detail, name="action-detail"),
     path("actions/<int:pk>/update/", views.action_update, name="action-update"),
     path("actions/<int:pk>/due-date/", views.action_revise_due_date, name="action-due-date"),
+    path("measures/<int:pk>/quantify/", views.measure_quantify_view, name="measure-quantify"),
     path("actions/<int:pk>/draft/", views.action_draft_save, name="action-draft"),
     path(
         "actions/<int:pk>/draft/discard/",

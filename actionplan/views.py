@@ -28,16 +28,29 @@ from accounts.permissions import (
 )
 from accounts.security_log import log_user_event
 from actionplan import dashboards, exports
-from actionplan.access import get_action_for_due_date_revision, get_action_for_update
+from actionplan.access import (
+    get_action_for_due_date_revision,
+    get_action_for_update,
+    get_measure_to_quantify,
+)
 from actionplan.filters import ActionFilter
-from actionplan.forms import AsOfForm, DueDateRevisionForm, StatusUpdateDraftForm, StatusUpdateForm
+from actionplan.forms import (
+    AsOfForm,
+    DueDateRevisionForm,
+    MeasureQuantifyForm,
+    StatusUpdateDraftForm,
+    StatusUpdateForm,
+)
+from actionplan.measure_charts import series_for
 from actionplan.models import AccountableBody, Action, Plan, Priority, Rag, StatusUpdateDraft
 from actionplan.quarters import Quarter
 from actionplan.rag import LEVELS
-from actionplan.rounds import quarter_returns, round_dues_for
+from actionplan.rounds import quarter_returns, reported_quarter, round_dues_for
 from actionplan.services import (
     StatusConflictError,
     due_date_revision_create,
+    latest_values,
+    measure_quantify,
     status_update_create,
     status_update_draft_discard,
     status_update_draft_save,
@@ -146,6 +159,7 @@ def action_detail(request, pk):
     can_update = can_update_action(request.user, action)
     context = {
         "action": action,
+        "measure_series": series_for(list(action.measures.all())),
         "history": action.updates.for_history(),
         "can_update": can_update,
         "can_revise_due_date": can_revise_due_date(request.user, action),
@@ -214,8 +228,9 @@ def action_revise_due_date(request, pk):
 def action_update(request, pk):
     action = get_action_for_update(request, pk)
     draft, restored, conflict = None, False, None
+    measures = _measure_form_kwargs(action)
     if request.method == "POST":
-        form = StatusUpdateForm(request.POST)
+        form = StatusUpdateForm(request.POST, **measures)
         if form.is_valid():
             try:
                 status_update_create(
@@ -225,11 +240,14 @@ def action_update(request, pk):
                     commentary=form.cleaned_data["commentary"],
                     evidence_url=form.cleaned_data["evidence_url"],
                     expected_version=form.cleaned_data["version"],
+                    measure_values=form.reported_values,
                 )
             except StatusConflictError as error:
                 # The action as it is now: the form shows its last update, the one that won.
                 action, conflict = error.action, error.latest
-                form = _form_after_conflict(request.POST, action.version)
+                form = _form_after_conflict(request.POST, action.version, measures)
+            except ValidationError as error:
+                form.add_error(None, error)  # a rule broken between reading and saving
             else:
                 messages.success(request, f"Status of action {action.reference} saved.")
                 return redirect(action)
@@ -239,7 +257,7 @@ def action_update(request, pk):
         initial = {"version": action.version, "rag": action.current_rag}
         if restored:
             initial = {name: getattr(draft, name) for name in DRAFT_FIELDS}
-        form = StatusUpdateForm(initial=initial)
+        form = StatusUpdateForm(initial=initial, **measures)
     context = {
         "action": action,
         "form": form,
@@ -253,11 +271,20 @@ def action_update(request, pk):
     )
 
 
-def _form_after_conflict(data, version):
+def _measure_form_kwargs(action: Action) -> dict:
+    """The quantified measures the update form asks values of: those due in the quarter an
+    update saved now reports on, with the values already given for that quarter."""
+    quarter = reported_quarter(action_id=action.pk, when=timezone.now())
+    measures = [measure for measure in action.measures.all() if measure.is_due(quarter)]
+    previous = latest_values([measure.pk for measure in measures], quarter)
+    return {"measures": measures, "previous": previous, "quarter": quarter}
+
+
+def _form_after_conflict(data, version, measures):
     """Keep what the person typed, but against the new version, so saving again is a choice."""
     data = data.copy()
     data["version"] = version
-    return StatusUpdateForm(data)
+    return StatusUpdateForm(data, **measures)
 
 
 @login_required
@@ -299,6 +326,34 @@ def plan_export(request, slug, fmt):
     filename = f"{plan.slug}-{timezone.localdate():%Y-%m-%d}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     log_user_event(request, "plan_export", plan=plan.slug, format=fmt)
+    return response
+
+
+@login_required
+def measure_quantify_view(request, pk):
+    """Business support give a measure its numbers (docs/measures.md)."""
+    measure = get_measure_to_quantify(request, pk)
+    form = MeasureQuantifyForm(request.POST or None, instance=measure)
+    if request.method == "POST" and form.is_valid():
+        measure_quantify(measure=measure, fields=form.cleaned_data)
+        messages.success(request, f"Measure of action {measure.action.reference} saved.")
+        return redirect(measure.action)
+    context = {"measure": measure, "action": measure.action, "form": form}
+    return render(
+        request, "actionplan/measure_quantify.html", context, status=400 if form.errors else 200
+    )
+
+
+@login_required
+def plan_measures_export(request, slug):
+    """The plan's measures' values as CSV: one row per measure per quarter (the XLSX export
+    has them on its second sheet)."""
+    plan = get_object_or_404(Plan, slug=slug)
+    body = exports.measures_to_csv(Action.objects.filter(plan=plan).for_export())
+    response = HttpResponse(body, content_type=exports.CONTENT_TYPES["csv"])
+    filename = f"{plan.slug}-measures-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    log_user_event(request, "plan_export", plan=plan.slug, format="measures.csv")
     return response
 
 

@@ -3,6 +3,7 @@
     python bench/packs.py                    # WSCB (42 actions), 1,000 and 10,000 actions
     python bench/packs.py --sizes wscb 1k    # some of them
     python bench/packs.py --compare          # each size both in parallel and in one process
+    python bench/packs.py --sizes 1k --measures   # 3 quantified measures an action, 8 quarters
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/actionplan python bench/packs.py
 
 Each PDF is rendered in a forked child process (and, above PACK_PARALLEL_MIN_ACTIONS actions,
@@ -40,7 +41,8 @@ from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from accounts.permissions import BUSINESS_SUPPORT_GROUP  # noqa: E402
-from actionplan.models import Plan  # noqa: E402
+from actionplan.measures import Direction, Unit  # noqa: E402
+from actionplan.models import Measure, MeasureValue, Plan  # noqa: E402
 from actionplan.quarters import Quarter  # noqa: E402
 from bench import paths, synthetic  # noqa: E402
 from reports.packs import build_pack_data  # noqa: E402
@@ -129,6 +131,37 @@ def pdf_path(client, world):
 PATHS = {"Board pack HTML": html_path, "Board pack PDF": pdf_path}
 
 
+def quantify(plan: Plan, *, per_action: int = 3, quarters: int = 8) -> int:
+    """Give each action `per_action` quantified measures with a value in each of the
+    `quarters` quarters to QUARTER (bulk inserts). Returns the number of values."""
+    author = support_user()
+    actions = list(plan.actions.order_by("pk"))
+    Measure.objects.filter(action__in=actions).delete()
+    units = [Unit.NUMBER, Unit.PERCENTAGE, Unit.DAYS]
+    measures = Measure.objects.bulk_create(
+        [
+            Measure(action=action, text=f"Measure {order}", order=order, unit=units[order - 1],
+                    baseline_value=40, target_value=80,
+                    direction=Direction.LOWER if order == 3 else Direction.HIGHER)
+            for action in actions
+            for order in range(1, per_action + 1)
+        ],
+        batch_size=5000,
+    )  # fmt: skip
+    slugs, quarter = [], QUARTER
+    for _ in range(quarters):
+        slugs.insert(0, quarter.slug)
+        quarter = quarter.previous()
+    values = [
+        MeasureValue(measure=m, quarter=slug, value=40 + (m.pk * 7 + i * 13) % 55,
+                     recorded_by=author)
+        for m in measures
+        for i, slug in enumerate(slugs)
+    ]  # fmt: skip
+    MeasureValue.objects.bulk_create(values, batch_size=5000)
+    return len(values)
+
+
 def build(size_name: str) -> Plan:
     call_command("flush", "--no-input", verbosity=0)
     if size_name == "wscb":
@@ -145,6 +178,10 @@ def main():
     parser.add_argument(
         "--compare", action="store_true", help="render each size in parallel and in one process"
     )
+    parser.add_argument(
+        "--measures", action="store_true",
+        help="give every action 3 quantified measures with 8 quarters of values",
+    )  # fmt: skip
     args = parser.parse_args()
     engine = "PostgreSQL" if connection.vendor == "postgresql" else "SQLite"
     rows = []
@@ -152,6 +189,8 @@ def main():
         for size_name in args.sizes:
             plan = build(size_name)
             print(f"# {size_name}: {plan.actions.count()} actions", flush=True)
+            if args.measures:
+                print(f"  with {quantify(plan)} measure values", flush=True)
             html_times = harness.measure(
                 {"html": html_path(harness.Client(), {"plan": plan})}, {"html": 3}
             )["html"]

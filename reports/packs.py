@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from actionplan.dashboards import reporting_quarter
+from actionplan.measure_charts import Series, series_for
 from actionplan.models import (
     Action,
     Objective,
@@ -169,6 +170,8 @@ class BoardPackData:
     counts: RagCounts
     contains_demo_data: bool
     returns: "RoundReturns | None" = None
+    # Each action with quantified measures, with their last four quarters to this one.
+    measures: list["PackMeasures"] = field(default_factory=list)
 
     @property
     def previous_quarter(self) -> Quarter:
@@ -234,6 +237,28 @@ class BoardPackData:
     @cached_property
     def red(self):
         return [i for i in self.actions if i.rag.value == Rag.RED]
+
+    @cached_property
+    def measures_red(self) -> list[tuple[PackAction, Series]]:
+        """The measures whose latest value in the pack's four quarters is Red against target:
+        exceptions, as Red actions are."""
+        return [(m.item, s) for m in self.measures for s in m.series if s.rag == Rag.RED]
+
+    @property
+    def measure_count(self) -> int:
+        return sum(len(m.series) for m in self.measures)
+
+
+# Quarters of each quantified measure the pack shows: this one and the three before.
+MEASURE_QUARTERS = 4
+
+
+@dataclass
+class PackMeasures:
+    """An action's quantified measures, each a series of its last MEASURE_QUARTERS quarters."""
+
+    item: PackAction
+    series: list[Series]
 
 
 # The summary's lists, in the order the pack shows them. "unchanged" (the unchanged actions'
@@ -371,7 +396,8 @@ def _returns_summary(this_round: dict) -> RoundReturns | None:
 
 
 def build_pack_data(*, plan: Plan, quarter: Quarter, today: date) -> BoardPackData:
-    """Everything a pack shows, in 8 queries whatever the plan's size.
+    """Everything a pack shows, in 9 queries whatever the plan's size (and the number of its
+    measures and their values).
 
     Statuses are as of the quarter's last day, or `today` while the quarter is still running.
     Where the quarter has a reporting round, each action in its scope shows its return
@@ -411,7 +437,24 @@ def build_pack_data(*, plan: Plan, quarter: Quarter, today: date) -> BoardPackDa
         counts=_count("All actions", items),
         contains_demo_data=demo,
         returns=_returns_summary(this_round),
+        measures=_pack_measures(items, quarter),
     )
+
+
+def _pack_measures(items: list[PackAction], quarter: Quarter) -> list[PackMeasures]:
+    """Each action's quantified measures (prefetched with the actions), with their values for
+    the last MEASURE_QUARTERS quarters to `quarter`: one query for every measure's values."""
+    measures = [m for item in items for m in item.action.measures.all() if m.is_quantified]
+    by_measure = {
+        series.measure.pk: series
+        for series in series_for(measures, last=MEASURE_QUARTERS, up_to=quarter)
+    }
+    found = []
+    for item in items:
+        series = [by_measure[m.pk] for m in item.action.measures.all() if m.pk in by_measure]
+        if series:
+            found.append(PackMeasures(item, series))
+    return found
 
 
 def _count(label: str, items: list[PackAction]) -> RagCounts:

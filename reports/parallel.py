@@ -52,6 +52,7 @@ class PackPart:
     exceptions: list | None = None  # this piece of the exceptions
     priorities: list[PrioritySection] | None = None  # this piece of the detail
     summary: list[SummaryBlock] | None = None  # this piece of the summary's lists
+    measures: list | None = None  # this piece of the measures section
     first: bool = True  # the first piece of its section, which carries the section's heading
 
 
@@ -67,6 +68,9 @@ def split_pack(
         parts.append(PackPart(["exceptions"], exceptions=piece, first=start == 0))
     for index, piece in enumerate(_detail_pieces(data.priorities, chunk)):
         parts.append(PackPart(["detail"], priorities=[piece], first=index == 0))
+    for start in range(0, max(len(data.measures), 1), chunk):
+        piece = data.measures[start : start + chunk]
+        parts.append(PackPart(["measures"], measures=piece, first=start == 0))
     parts.append(PackPart(["appendix"]))
     return parts
 

@@ -84,10 +84,11 @@ def _preview_part(data: BoardPackData, limit: int) -> PackPart:
         summary=None if summary is None else [b for b in summary if b.starts],
         exceptions=first["exceptions"].exceptions,
         priorities=first["detail"].priorities if "detail" in first else [],
+        measures=first["measures"].measures,
     )
 
 
-ALL_SECTIONS = ["cover", "contents", "summary", "exceptions", "detail", "appendix"]
+ALL_SECTIONS = ["cover", "contents", "summary", "exceptions", "detail", "measures", "appendix"]
 
 
 def _render_html(
@@ -123,6 +124,8 @@ def _render_html(
         "exceptions_heading": piece.first,
         "detail_priorities": data.priorities if piece.priorities is None else piece.priorities,
         "detail_heading": piece.first,
+        "measure_items": data.measures if piece.measures is None else piece.measures,
+        "measures_heading": piece.first,
         "toc_pages": toc_pages,
     }
     return render_to_string(PACK_TEMPLATE, context)

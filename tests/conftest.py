@@ -283,6 +283,20 @@ def make_action(**kwargs):
     return action
 
 
+def make_measure(action, **kwargs):
+    """A quantified measure of `action` (a number, higher is better, target 20, baseline 12)."""
+    from decimal import Decimal
+
+    from actionplan.models import Measure
+
+    kwargs.setdefault("text", f"Measure {action.measures.count() + 1}")
+    kwargs.setdefault("order", action.measures.count() + 1)
+    kwargs.setdefault("unit", "number")
+    kwargs.setdefault("baseline_value", Decimal(12))
+    kwargs.setdefault("target_value", Decimal(20))
+    return Measure.objects.create(action=action, **kwargs)
+
+
 # Personas on the WSCB plan. The action they are judged against is 2.1.1: owned by the
 # "Chair of Missing Children, CSE and Trafficking Group" role, accountable to the CSE
 # Strategic Group.

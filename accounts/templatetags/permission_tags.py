@@ -26,5 +26,10 @@ def can_update(user, action) -> bool:
 
 
 @register.filter
+def can_quantify_measures(user) -> bool:
+    return permissions.can_quantify_measures(user)
+
+
+@register.filter
 def who_may_update(action) -> str:
     return permissions.who_may_update_action(action)

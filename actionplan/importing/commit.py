@@ -24,6 +24,7 @@ from actionplan.importing.owners import Directory
 from actionplan.importing.reading import FORMATS, Grid, read_file
 from actionplan.importing.structure import PlanDraft, build_draft
 from actionplan.importing.tables import NOTE, Table, find_header, find_table
+from actionplan.measures import Direction, Unit
 from actionplan.models import (
     AccountableBody,
     Action,
@@ -330,7 +331,7 @@ def _create_children(actions, roles, user) -> None:
         owners += [
             ActionOwner(action=action, role_id=pk, order=i) for i, pk in enumerate(chosen, 1)
         ]
-        measures += [Measure(action=action, text=t, order=i) for i, t in enumerate(a.measures, 1)]
+        measures += _measures(action, a)
         milestones += [
             Milestone(action=action, label=label[:200], due_date=day, order=i)
             for i, (label, day) in enumerate(a.milestones, 1)
@@ -339,6 +340,23 @@ def _create_children(actions, roles, user) -> None:
     for model, objects in ((ActionOwner, owners), (Measure, measures), (Milestone, milestones)):
         bulk_create_with_history(objects, model, default_user=user, batch_size=500)
     _link_related(related)
+
+
+def _measures(action, a) -> list[Measure]:
+    """The action's measures; a target read from the sheet quantifies the first (one is made
+    from the target if the row has none). A baseline above the target reads as "lower is
+    better" (reduce from 40 to 20)."""
+    measures = [Measure(action=action, text=t, order=i) for i, t in enumerate(a.measures, 1)]
+    if a.target is None:
+        return measures
+    unit, target = a.target
+    if not measures:
+        measures.append(Measure(action=action, text="Target as imported", order=1))
+    first = measures[0]
+    first.unit, first.target_value, first.baseline_value = unit, target, a.baseline
+    if a.baseline is not None and a.baseline > target and unit != Unit.YES_NO:
+        first.direction = Direction.LOWER
+    return measures
 
 
 def _link_related(pairs) -> None:

@@ -11,6 +11,8 @@ FIELDS = {
     "description": "Action",
     "owners": "Owners (lead officer or agency)",
     "measures": "Measures of success",
+    "baseline": "Baseline (a number: quantifies the first measure)",
+    "target": "Target (a number: quantifies the first measure)",
     "accountable_body": "Accountable body",
     "timeframe": "Timeframe (when it is due)",
     "start_date": "Start date",
@@ -91,7 +93,6 @@ SYNONYMS = [
             "how will we know",
             "impact",
             "kpi",
-            "target",
         ],
     ),
     (
@@ -201,6 +202,9 @@ SYNONYMS = [
             "key actions",
         ],
     ),
+    # Last: "Target date" is a timeframe, and prefixes are tried in this order.
+    ("baseline", ["baseline", "baselines", "baseline value", "starting point", "base line"]),
+    ("target", ["target", "targets", "target value", "target figure", "kpi target"]),
 ]
 _WORDS = re.compile(r"[^a-z0-9]+")
 

@@ -18,12 +18,14 @@ listed; a reference the file does not give is made and listed.
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from django.utils import timezone
 
 from actionplan.importing.mapping import FIELDS
 from actionplan.importing.owners import BodyMatch, Directory, OwnerPart, split_owner_cell
 from actionplan.importing.tables import LABELLED, Table, cell_text, names_a_level, parse_heading
+from actionplan.measures import infer_quantity, parse_value
 from actionplan.models import NO_HEADING, REFERENCE_RE
 from actionplan.rag import Rag
 from actionplan.timeframes import TimeframeError, UndatedTimeframeError, parse_timeframe
@@ -70,6 +72,9 @@ class ActionDraft:
     due: date | None = None
     milestones: list[tuple[str, date]] = field(default_factory=list)
     measures: list[str] = field(default_factory=list)
+    # From "Baseline"/"Target" columns: a number that quantifies the first measure (unit, value).
+    target: tuple[str, Decimal] | None = None
+    baseline: Decimal | None = None
     rag: str = ""
     status_as_written: str = ""
     commentary: str = ""
@@ -330,8 +335,33 @@ class _Builder:
         self._body(action, cells)
         self._dates(action, cells)
         action.measures = _lines(self.text(cells, "measures"))
+        self._quantity(action, cells)
         self._status(action, cells)
         action.related = _related(description)
+
+    def _quantity(self, action, cells):
+        """A "Target" (and "Baseline") cell that is a plain figure quantifies the action's first
+        measure; words ("Reduce by a third") are kept as a sentence of the measure instead."""
+        target_text, baseline_text = self.text(cells, "target"), self.text(cells, "baseline")
+        if not target_text:
+            if baseline_text:
+                action.measures.append(f"Baseline: {baseline_text}")
+            return
+        read = infer_quantity(target_text)
+        if read is None:
+            self.problem(
+                action.row, "target",
+                f"“{target_text}” is not a figure: kept as a measure's words, not a target.",
+            )  # fmt: skip
+            action.measures.append(f"Target: {target_text}")
+            return
+        action.target = read
+        if baseline_text:
+            try:
+                action.baseline = parse_value(baseline_text, read[0])
+            except ValueError as error:
+                self.problem(action.row, "baseline", f"Baseline not read: {error}")
+                action.measures.append(f"Baseline: {baseline_text}")
 
     def _headings_from_columns(self, row, cells):
         for level, name in ((1, "level1"), (2, "level2")):

@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from actionplan.measures import format_value
 from actionplan.quarters import Quarter
 from actionplan.rag import (
     LEVELS,
@@ -103,6 +104,12 @@ def rag_worst_first():
 @register.inclusion_tag("actionplan/_rag_legend.html")
 def rag_legend():
     return {"levels": LEVELS, "overdue_definition": OVERDUE_DEFINITION}
+
+
+@register.filter
+def measure_value(value, unit):
+    """A measure's value or target as people write it ("12%", "£1,200")."""
+    return format_value(value, unit)
 
 
 @register.filter

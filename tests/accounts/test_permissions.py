@@ -182,6 +182,13 @@ def _invitee(o):
 
 
 MAY_RUN_ROUNDS = {"business_support"}
+MAY_QUANTIFY = {"business_support"}
+
+
+def _measure(o):
+    return {"pk": o.action.measures.order_by("order").first().pk}
+
+
 MAY_FOLLOW_ROUNDS = {"business_support", "chair", "other_chair"}
 
 
@@ -301,6 +308,12 @@ MATRIX = [
     Row("actionplan:plan-list", "GET", _expect(ALL)),
     Row("actionplan:plan-detail", "GET", _expect(ALL), kwargs=_plan),
     Row("actionplan:plan-export", "GET", _expect(ALL), kwargs=lambda o: _plan(o, fmt="csv")),
+    Row("actionplan:plan-measures-export", "GET", _expect(ALL), kwargs=_plan),
+    # Measures are quantified by business support.
+    Row("actionplan:measure-quantify", "GET", _expect(MAY_QUANTIFY), kwargs=_measure),
+    Row("actionplan:measure-quantify", "POST", _expect(MAY_QUANTIFY, ok=302), kwargs=_measure,
+        data=lambda o: {"unit": "number", "target_value": "20", "direction": "higher",
+                        "frequency": "quarterly", "tolerance_percent": "5"}),
     Row("actionplan:action-detail", "GET", _expect(ALL), kwargs=_action),
     Row("actionplan:action-update", "GET", _expect(MAY_UPDATE), kwargs=_action),
     Row("actionplan:action-update", "POST", _expect(MAY_UPDATE, ok=302),

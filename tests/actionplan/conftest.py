@@ -316,7 +316,7 @@ def wscb_owner_choices(plan_import, expected_roles) -> dict:
 def messy_xlsx() -> bytes:
     """A partnership's working spreadsheet: title rows and a key above the table, merged
     heading rows, a month-year date cell, headings the importer half-guesses ("Outcome" reads
-    as a level, "Target" as a measure) and an owner written in shorthand."""
+    as a level, "Target" as a target figure) and an owner written in shorthand."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(["Herefordshire Safeguarding Board"])

@@ -3,7 +3,9 @@ the page costs in queries."""
 
 import pytest
 
+from actionplan.models import Measure
 from tests.actionplan.conftest import AS_OF, big_body, dashboard_url, figures, query_count, refs
+from tests.conftest import make_measure
 
 pytestmark = pytest.mark.django_db
 
@@ -21,10 +23,24 @@ def test_headline_figures_count_statuses_as_of_the_date(viewer, sample):
         "due_soon": 1,
         "not_updated": 2,
         "completed": 1,
+        "measures_off": 0,
+        "measures_on": 0,
     }
 
 
+def _band_measures(sample):
+    """1.1.1 has a measure Red and one Green; 2.1.1 two Green; 1.2.1 one Green and one not
+    yet reported; 1.2.2 a sentence only."""
+    actions = {action.reference: action for action in sample.body.actions.all()}
+    bands = {"1.1.1": ["red", "green"], "2.1.1": ["green", "green"], "1.2.1": ["green", ""]}
+    for ref, rags in bands.items():
+        for rag in rags:
+            make_measure(actions[ref], current_rag=rag)  # as the services denormalise it
+    Measure.objects.create(action=actions["1.2.2"], text="A sentence", order=9)
+
+
 def test_each_headline_figure_links_to_a_table_of_exactly_its_actions(viewer, sample):
+    _band_measures(sample)
     response = viewer.get(dashboard_url(sample.body, f"?as_of={AS_OF}"))
     expected = {
         "blue": ["1.1.2"],
@@ -36,6 +52,8 @@ def test_each_headline_figure_links_to_a_table_of_exactly_its_actions(viewer, sa
         "due_soon": ["1.2.1"],
         "not_updated": ["1.2.1", "1.2.2"],
         "completed": ["1.1.2"],
+        "measures_off": ["1.1.1"],
+        "measures_on": ["2.1.1"],
     }
     links = response.context["rag_figures"] + response.context["attention_figures"]
     assert sorted(link["figure"].key for link in links) == sorted(expected)
@@ -68,10 +86,21 @@ def test_dashboard_query_count_is_fixed(counting_client, django_assert_num_queri
     assert query_count(counting_client, small_url) == query_count(counting_client, big_url)
     # session, user, the second factor (accounts.middleware), body, its chairs, the quarter picker's
     # date range, open reporting rounds (the reporting quarter), the table's row count, the headline
-    # figures (one aggregate), the nav's "chairs a body?" and the user's groups (the nav asks
-    # can_produce_reports), the filters' choices (objectives with their priorities, owner roles with
-    # their agencies), the page of actions (status as of the date in subqueries), their owners
-    # (+role, agency), the people holding those roles
+    # figures (one aggregate, and one for the measures' figures), the nav's "chairs a body?" and
+    # the user's groups (the nav asks can_produce_reports), the filters' choices (objectives with
+    # their priorities, owner roles with their agencies), the page of actions (status as of the
+    # date in subqueries), their owners (+role, agency), the people holding those roles, their
+    # measures' bands
     with django_assert_num_queries(16):
         response = counting_client.get(big_url)
     assert len(refs(response)) == 25
+
+
+def test_the_table_says_how_many_measures_are_off_target(viewer, sample):
+    _band_measures(sample)
+    html = viewer.get(dashboard_url(sample.body, f"?as_of={AS_OF}&measures=off")).content
+    html = html.decode()
+    assert "<th" in html and "Measures against target" in html
+    assert "<strong>1 of 2 off target</strong>" in html
+    on = viewer.get(dashboard_url(sample.body, f"?as_of={AS_OF}&measures=on")).content.decode()
+    assert "All on target" in on

@@ -9,8 +9,9 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
+from actionplan.demo_measures import DEMO_SOURCE
 from actionplan.demo_people import DEMO_PASSWORD, DEMO_TOTP_SECRET, PEOPLE
-from actionplan.models import StatusUpdate
+from actionplan.models import Measure, MeasureValue, StatusUpdate
 
 pytestmark = pytest.mark.django_db
 
@@ -82,3 +83,19 @@ def test_demo_code_refuses_without_debug(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG"):
         call_command("demo_code")
+
+
+def test_seed_demo_quantifies_a_handful_of_measures_with_demo_values(wscb_plan, settings):
+    assert not Measure.objects.exclude(unit="").exists()  # the fixture's are sentences
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=io.StringIO())
+    quantified = Measure.objects.exclude(unit="")
+    assert quantified.count() == 5
+    assert set(quantified.values_list("data_source", flat=True)) == {DEMO_SOURCE}
+    values = MeasureValue.objects.all()
+    assert values.count() > 10 and not values.filter(is_demo=False).exists()
+    assert not values.filter(status_update__isnull=True).exists()  # reported with a status
+    bands = set(quantified.values_list("current_rag", flat=True))
+    assert {"red", "amber"} <= bands  # the demo shows measures off target
+    call_command("seed_demo", stdout=io.StringIO())
+    assert MeasureValue.objects.count() == values.count()

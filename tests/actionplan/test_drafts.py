@@ -210,7 +210,8 @@ def test_the_update_form_query_count_is_fixed(
     client.get(url)
     # session, user, the second factor (accounts.middleware), action (+objective, priority, body,
     # latest update, author), owner links (+role, agency), due date revisions, can_update_action's
-    # groups, chaired bodies and held roles, the draft
-    with django_assert_num_queries(10):
+    # groups, chaired bodies and held roles, the round the update would answer (its quarter), the
+    # measures, the draft
+    with django_assert_num_queries(11):
         response = client.get(url)
     assert "You have an unsaved draft" in response.content.decode()

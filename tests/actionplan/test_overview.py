@@ -86,7 +86,7 @@ def test_overview_query_count_is_fixed(counting_client, django_assert_num_querie
     # reporting rounds (the reporting quarter), priorities (+plan), bodies, the RAG breakdown (one
     # grouped aggregate, which counts the overdue actions too), the same counts at the end of the
     # previous quarter (the headline's change), a page of the overdue actions (joined, status in
-    # subqueries), their owners (+agency), the people holding those roles, the quarter's round
-    # returns (one aggregate), the nav's "chairs a body?" and the user's groups
-    with django_assert_num_queries(15):
+    # subqueries), their owners (+agency), the people holding those roles, their measures' bands,
+    # the quarter's round returns (one aggregate), the nav's "chairs a body?" and the user's groups
+    with django_assert_num_queries(16):
         counting_client.get(url)

@@ -3,6 +3,7 @@ with a comment; append-only; a later update needs sign-off again."""
 
 import re
 from datetime import datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,8 +16,8 @@ from actionplan.models import Measure, Rag, Review, SignOff
 from actionplan.quarters import Quarter
 from actionplan.round_emails import send_due
 from actionplan.rounds import round_open
-from actionplan.services import status_update_create
-from tests.conftest import make_action, make_body, make_role, make_user
+from actionplan.services import ReportedValue, status_update_create
+from tests.conftest import make_action, make_body, make_measure, make_role, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -24,11 +25,13 @@ LONDON = ZoneInfo("Europe/London")
 OPENED = "2016-01-04 09:00 +0000"
 
 
-def _update(action, author, *, at, rag=Rag.GREEN, commentary="On track: the work goes to plan."):
+def _update(
+    action, author, *, at, rag=Rag.GREEN, commentary="On track: the work goes to plan.", values=None
+):
     action.refresh_from_db()
     return status_update_create(
         action=action, author=author, rag=rag, commentary=commentary,
-        expected_version=action.version,
+        expected_version=action.version, measure_values=values,
         created_at=datetime.fromisoformat(at).replace(tzinfo=LONDON),
     )  # fmt: skip
 
@@ -194,11 +197,30 @@ def test_sign_off_page_queries_do_not_grow_with_returns(client, world, django_as
             owners=list(actions[0].owner_roles()),
         )
         reporting_round.round_actions.create(action=action)
-        _update(action, owner, at="2016-01-06T11:00")
+        measures = [make_measure(action), make_measure(action, unit="percentage")]
+        _update(action, owner, at="2016-01-06T11:00", values=[
+            ReportedValue(measures[0].pk, Decimal(18)), ReportedValue(measures[1].pk, Decimal(50))
+        ])  # fmt: skip
     # session, user, the second factor (accounts.middleware), groups, chaired bodies, the round
     # (+plan, opener), returns (+action, body, return, author; previous quarter's status), their
-    # measures, their sign-offs
-    with django_assert_num_queries(9):
+    # measures, their measure values (+the measure), their sign-offs
+    with django_assert_num_queries(10):
         html = client.get(_url(reporting_round)).content.decode()
     assert html.count('name="approve"') == 18
+    assert html.count("<strong>18</strong> against a target of 20") == 15
     assert count() == before
+
+
+def test_the_chair_signs_off_the_values_with_the_status(client, world):
+    reporting_round, actions, owner, chairs = world
+    measure = make_measure(actions[1], text="Schools with a lead", unit="percentage")
+    _update(actions[1], owner, at="2016-01-07T10:00", values=[
+        ReportedValue(measure.pk, Decimal(19), note="Two schools unconfirmed.", is_estimate=True)
+    ])  # fmt: skip
+    client.force_login(chairs[0])
+    html = client.get(_url(reporting_round)).content.decode()
+    section = html.split(f"Action {actions[1].reference}:")[1].split("</section>")[0]
+    assert "<dt>Measure values</dt>" in section
+    assert "Schools with a lead: <strong>19%</strong> against a target of 20%" in section
+    assert 'class="tag tag--amber"' in section.split("Schools with a lead")[1]
+    assert "(estimate)" in section and "Note: Two schools unconfirmed." in section

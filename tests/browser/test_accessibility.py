@@ -12,6 +12,7 @@ a 1280-pixel screen shows at 400% zoom, WCAG 1.4.10); wide tables scroll in thei
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -19,10 +20,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from actionplan.importing.commit import plan_import_commit, plan_import_create, plan_import_map
-from actionplan.models import Plan, Rag
+from actionplan.models import MeasureValue, Plan, Rag
 from actionplan.quarters import Quarter
 from actionplan.rounds import round_open, sign_off_create
-from actionplan.services import status_update_create, status_update_draft_save
+from actionplan.services import (
+    ReportedValue,
+    measure_band_refresh,
+    status_update_create,
+    status_update_draft_save,
+)
 from reports.models import BoardPackRequest
 from tests.actionplan.conftest import messy_xlsx
 from tests.browser.conftest import ROOT, expect, password_reset_path
@@ -245,6 +251,48 @@ def submit_mapping_errors(page, ctx):
     page.get_by_role("button", name="Preview the plan").click()
 
 
+def quantify_a_measure(ctx):
+    """The action's first measure quantified (a percentage, target 90), with three quarters'
+    values, one missing with a note."""
+    measure = ctx.action.measures.order_by("order").first()
+    measure.unit, measure.target_value, measure.baseline_value = "percentage", 90, 40
+    measure.data_source = "Agency returns"
+    measure.save()
+    author = ctx.person("owner")
+    for quarter, value, note in [("2015-Q1", 55, ""), ("2015-Q2", None, "Audit late."),
+                                 ("2015-Q3", 70, "")]:  # fmt: skip
+        MeasureValue.objects.create(measure=measure, quarter=quarter, value=value, note=note,
+                                    recorded_by=author)  # fmt: skip
+    measure_band_refresh(measure=measure)
+
+
+def quantify_and_open_round(ctx):
+    quantify_a_measure(ctx)
+    ctx.round = round_open(
+        plan=ctx.action.plan, quarter=Quarter.parse("2015-Q3"),
+        opened_by=ctx.person("business_support"),
+    )  # fmt: skip
+    measure = ctx.action.measures.order_by("order").first()
+    status_update_create(
+        action=ctx.action, author=ctx.person("owner"), rag=Rag.GREEN, commentary="On track.",
+        expected_version=ctx.action.version,
+        measure_values=[ReportedValue(measure.pk, Decimal(88), note="Two agencies estimated.",
+                                      is_estimate=True)],
+    )  # fmt: skip
+
+
+def quantify_without_a_target(page, ctx):
+    page.get_by_label("Unit").select_option("number")
+    page.get_by_role("button", name="Save the measure").click()
+
+
+def submit_a_bad_value(page, ctx):
+    page.get_by_label("Green").check()
+    page.get_by_label("Commentary").fill("On track.")
+    page.get_by_label("Value for", exact=False).fill("1,5")
+    page.get_by_role("button", name="Save status").click()
+
+
 def delete_plans(ctx):
     Plan.objects.all().delete()
 
@@ -372,6 +420,34 @@ SCREENS = [
     Screen("password changed", "owner", url("password_change"), "has been changed",
            act=fill_and_submit("Change password", Old_password=PASSWORD,
                                New_password=NEW_PASSWORD, New_password_confirmation=NEW_PASSWORD)),
+    # Quantified measures.
+    Screen("quantify a measure", "business_support",
+           lambda ctx: reverse("actionplan:measure-quantify",
+                               kwargs={"pk": ctx.action.measures.order_by("order").first().pk}),
+           "Quantify a measure"),
+    Screen("quantify a measure: errors", "business_support",
+           lambda ctx: reverse("actionplan:measure-quantify",
+                               kwargs={"pk": ctx.action.measures.order_by("order").first().pk}),
+           "There is a problem", act=quantify_without_a_target),
+    Screen("update form with a measure", "owner", action_url("actionplan:action-update"),
+           "Measure: ", arrange=quantify_a_measure),
+    Screen("update form: a value not read", "owner", action_url("actionplan:action-update"),
+           "a comma may only separate thousands", arrange=quantify_a_measure,
+           act=submit_a_bad_value),
+    Screen("action page with a measure's chart", "board_member",
+           action_url("actionplan:action-detail"), "Measures against target",
+           arrange=quantify_a_measure),
+    Screen("action page with a measure's chart, 320px", "board_member",
+           action_url("actionplan:action-detail"), "Measures against target",
+           arrange=quantify_a_measure, width=320),
+    Screen("sign off returns with measure values", "chair",
+           round_url("actionplan:round-sign-off"), "Measure values",
+           arrange=quantify_and_open_round),
+    Screen("body dashboard: measures off target", "chair", body_url("?measures=off"),
+           "Measures off target", arrange=quantify_a_measure),
+    Screen("board pack preview with measures", "business_support",
+           lambda ctx: reverse("reports:pack-preview") + "?plan=wscb-cse-2015-18&quarter=2015-Q3",
+           "4. Measures against target", arrange=quantify_a_measure),
     # Dashboards and the Board overview.
     Screen("body dashboard", "chair", body_url(), "Headline figures", arrange=add_history),
     Screen("body dashboard, as of a past date", "board_member", body_url("?as_of=2015-12-31"),

@@ -23,7 +23,7 @@ def test_support_import_a_messy_spreadsheet_and_report_on_it(page, business_supp
     expect(page.get_by_role("heading", level=1)).to_contain_text("Choose what each column holds")
     outcome, target = page.get_by_label("Column D: Outcome"), page.get_by_label("Column E: Target")
     expect(outcome).to_have_value("level1")  # the importer's guesses, both wrong here
-    expect(target).to_have_value("measures")
+    expect(target).to_have_value("target")  # a target figure; this sheet holds dates there
     page.get_by_label("Partnership", exact=True).fill("Herefordshire Safeguarding Board")
     page.get_by_label("Period").fill("2016-19")
     page.get_by_label("Short name in web addresses").fill("hsb-neglect")
