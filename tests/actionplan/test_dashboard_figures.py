@@ -91,7 +91,7 @@ def test_dashboard_query_count_is_fixed(counting_client, django_assert_num_queri
     # their priorities, owner roles with their agencies), the page of actions (status as of the
     # date in subqueries), their owners (+role, agency), the people holding those roles, their
     # measures' bands
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(18):
         response = counting_client.get(big_url)
     assert len(refs(response)) == 25
 

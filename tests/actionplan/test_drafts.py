@@ -212,6 +212,6 @@ def test_the_update_form_query_count_is_fixed(
     # latest update, author), owner links (+role, agency), due date revisions, can_update_action's
     # groups, chaired bodies and held roles, the round the update would answer (its quarter), the
     # measures, the draft
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         response = client.get(url)
     assert "You have an unsaved draft" in response.content.decode()

@@ -59,7 +59,8 @@ def test_one_row_per_measure_per_quarter_in_the_csv(action, client):
 
 
 def test_the_xlsx_has_the_values_on_a_second_sheet(action):
-    workbook = load_workbook(io.BytesIO(exports.to_xlsx(action.plan.actions.for_export())))
+    xlsx = exports.render(action.plan.actions.for_export(), "xlsx")
+    workbook = load_workbook(io.BytesIO(xlsx))
     assert workbook.sheetnames == ["Actions", "Measure values"]
     sheet = workbook["Measure values"]
     rows = list(sheet.iter_rows(values_only=True))

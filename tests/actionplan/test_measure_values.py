@@ -182,7 +182,7 @@ def test_the_update_form_query_count_is_fixed_whatever_the_measures(
     with time_machine.travel(IN_Q3, tick=False):
         client.get(url)
         # As test_drafts' pinned count, and the values already given for the quarter.
-        with django_assert_num_queries(12):
+        with django_assert_num_queries(13):
             response = client.get(url)
     assert response.content.decode().count("<legend>Measure: ") == 6
 
@@ -261,10 +261,9 @@ def test_action_page_queries_do_not_grow_with_measures_and_quarters(
             for year in (2014, 2015) for q in (1, 2, 3, 4)
         )  # fmt: skip
     assert count() == before
-    # session, user, the second factor, action (+objective, priority, body, latest update,
-    # author, plan; needs update), owner links, measures, milestones, related,
-    # can_update_action's checks, the measures' values (one query for all), the history
-    with django_assert_num_queries(13):
+    # As test_my_actions' pinned action page (the reporting quarter, the roles' holders, due
+    # date revisions...), and the measures' values (one query for all)
+    with django_assert_num_queries(18):
         client.get(target_action.get_absolute_url())
 
 
