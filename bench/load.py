@@ -51,6 +51,9 @@ def production_env(workdir: Path, database_url: str | None) -> dict:
         "SESSION_COOKIE_SECURE": "false",
         "CSRF_COOKIE_SECURE": "false",
         "LOGIN_FAILURE_LIMIT": "1000",
+        # The clients are action owners signing in with a password: the run measures the pages
+        # and updates, not the sign-in's code step (production turns this on for everyone).
+        "MFA_REQUIRED_FOR_ALL": "false",
         "DATABASE_URL": database_url or f"sqlite:///{workdir / 'load.sqlite3'}",
     }
     return env
@@ -61,22 +64,23 @@ def manage(env, *args):
 
 
 def prepare(env, clients: int) -> list[tuple[str, int]]:
-    """Migrate, load the plan, make one business-support person per client; return
-    (username, action pk) pairs so that each client updates its own action."""
+    """Migrate, load the plan, make one action owner per client (holding the owner role of
+    the action it updates: owners are the many, and sign in with a password alone in this
+    demo-like setup); return (username, action pk) pairs so that each client updates its own
+    action."""
     manage(env, "migrate", "--no-input", "-v", "0")
     manage(env, "load_plan", "fixtures/wscb_cse_action_plan.json", "-v", "0")
     manage(env, "collectstatic", "--no-input", "-v", "0")
     script = f"""
-from django.contrib.auth.models import Group
 from accounts.models import User
-from accounts.permissions import BUSINESS_SUPPORT_GROUP
 from actionplan.models import Action
-group = Group.objects.get(name=BUSINESS_SUPPORT_GROUP)
-actions = list(Action.objects.order_by("sort_key").values_list("pk", flat=True))
+actions = list(Action.objects.order_by("sort_key").prefetch_related("owner_links"))
 for i in range({clients}):
+    action = actions[i % len(actions)]
     user, _ = User.objects.get_or_create(username=f"load{{i}}")
-    user.set_password({PASSWORD!r}); user.save(); user.groups.add(group)
-    print(f"load{{i}} {{actions[i % len(actions)]}}")
+    user.set_password({PASSWORD!r}); user.save()
+    user.roles.add(action.owner_links.all()[0].role_id)
+    print(f"load{{i}} {{action.pk}}")
 """
     out = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", script],

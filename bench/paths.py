@@ -10,6 +10,7 @@ from django.urls import reverse
 from accounts.models import User
 from actionplan.models import AccountableBody, Action, Plan
 from bench import synthetic
+from bench.environment import sign_in
 
 # Paths compared with the admin changelist and the raw-SQL floor.
 HEAVY = {"dashboard, first page", "dashboard, filtered + sorted", "Board overview", "My actions"}
@@ -60,7 +61,7 @@ def run_path(fn, client, world):
 
 
 def _get(client, user, url):
-    client.force_login(user)
+    sign_in(client, user)
 
     def go():
         response = client.get(url, secure=True)
@@ -79,7 +80,7 @@ def action_page(client, w):
 
 
 def status_post(client, w):
-    client.force_login(w["owner"])
+    sign_in(client, w["owner"])
     url = reverse("actionplan:action-update", kwargs={"pk": w["action"].pk})
 
     def go():

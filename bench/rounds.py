@@ -143,7 +143,7 @@ def progress_at_10000() -> None:
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
     client = Client()
-    client.force_login(support)
+    environment.sign_in(client, support)
     url = reverse("actionplan:round-detail", kwargs={"pk": reporting_round.pk})
     client.get(url, secure=True)  # warm
     times, cpu = [], []
