@@ -384,10 +384,20 @@ class ActionQuerySet(models.QuerySet):
 
     def as_of(self, day: date):
         """The plan as it stood at the end of `day`: the actions added by then (added_on on or
-        before it; none recorded: part of the plan from its start). The one place that says
-        which actions a view of a date shows: for_dashboard() and the Board pack call it.
-        Retiring actions will add its rule here (leave out those retired by `day`)."""
-        return self.filter(Q(added_on__isnull=True) | Q(added_on__lte=day))
+        before it; none recorded: part of the plan from its start) and not retired by then
+        (retired_on after it, or never). The one place that says which actions a view of a
+        date shows: for_dashboard(), the Board pack and a round's default scope call it."""
+        return self.filter(
+            Q(added_on__isnull=True) | Q(added_on__lte=day),
+            Q(retired_on__isnull=True) | Q(retired_on__gt=day),
+        )
+
+    def current(self):
+        """Actions still in the plan (not retired): what owners are asked to update."""
+        return self.filter(retired_on__isnull=True)
+
+    def retired(self):
+        return self.filter(retired_on__isnull=False)
 
     def for_dashboard(self, *, as_of: date):
         """Rows for dashboards, the overview and their exports, as they stood at the end of
@@ -464,6 +474,15 @@ class Action(models.Model):
             "part of the plan from its start."
         ),
     )
+    # Retired: left the plan on this day (a re-import without it, or business support). Kept
+    # with its history; views of this day or later leave it out (as_of). Reinstating empties it.
+    retired_on = models.DateField(
+        "retired on",
+        null=True,
+        blank=True,
+        help_text="The day the action left the plan: views of that day or later leave it out.",
+    )
+    retired_reason = models.TextField("why it was retired", blank=True)
     # The due date the plan gave (empty where its timeframe gives none). Revisions
     # (DueDateRevision) never change it: the date in force on a day is the latest revision's by
     # then (due_date_on), else this one.
@@ -545,6 +564,10 @@ class Action(models.Model):
     def short_description(self):
         text = self.description
         return text if len(text) <= 80 else text[:77].rstrip() + "…"
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_on is not None
 
     def is_overdue(self, *, today: date) -> bool:
         """Overdue on `today`, by its current status and the due date in force today."""
