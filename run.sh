@@ -68,6 +68,7 @@ setup_venv() {
     "$VENV/bin/python" -m pip install --quiet ".[test]"
     rm -f "$VENV"/.installed-* && touch "$stamp"
   fi
+  write_development_env
 }
 
 setup_browser_tests() {
@@ -93,6 +94,18 @@ setup_browser_tests() {
     else
       echo "Browser tests need axe-core: install Node.js and npm, then run npm ci." >&2
     fi
+  fi
+}
+
+write_development_env() {
+  # manage.py reads var/development.env (never the WSGI server; a deployment has no such
+  # file), so that `.venv/bin/python manage.py ...` works in this checkout as it is set up.
+  if [ ! -f var/development.env ]; then
+    mkdir -p var
+    printf '%s\n' \
+      "# Written by ./run.sh: manage.py in this development checkout reads it; variables" \
+      "# already set in the environment win. Delete it to run manage.py as a deployment." \
+      "DEBUG=true" > var/development.env
   fi
 }
 

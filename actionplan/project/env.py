@@ -49,6 +49,30 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def load_development_env(path: Path) -> dict[str, str]:
+    """Set the variables of a development checkout's env file (KEY=value lines, # comments)
+    that the environment does not already set, and return those set. ./run.sh writes the file
+    (var/development.env: DEBUG=true) so that `manage.py` works in a checkout it has set up;
+    only manage.py reads it, never the WSGI server, and a deployment has no such file. No file:
+    nothing is set."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    found = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, equals, value = line.partition("=")
+        if not equals or not name.strip().isidentifier():
+            raise ImproperlyConfigured(f"{path}, line {number}: write NAME=value, not {line!r}.")
+        if name.strip() not in os.environ:
+            found[name.strip()] = value.strip()
+    os.environ.update(found)
+    return found
+
+
 def database_from_url(url: str | None, *, sqlite_default: Path) -> dict:
     """Turn DATABASE_URL into a DATABASES entry (read by dj-database-url); no URL means the
     SQLite file. PostgreSQL and SQLite are the engines the app is tested on: any other is

@@ -8,7 +8,7 @@ import sys
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from actionplan.project.env import database_from_url
+from actionplan.project.env import database_from_url, load_development_env
 from tests.conftest import ROOT
 
 
@@ -70,3 +70,41 @@ def test_the_queue_is_a_setting_and_rq_passes_the_checks():
     refused = _manage_check(TASK_BACKEND="celery")
     assert refused.returncode != 0
     assert "TASK_BACKEND must be 'database' or 'rq', not 'celery'" in refused.stderr
+
+
+@pytest.fixture
+def environ(monkeypatch):
+    """os.environ as a copy for the test: what load_development_env sets goes with it."""
+    copy = {**os.environ, "AP_ALREADY_SET": "from the environment"}
+    copy.pop("AP_FROM_FILE", None)
+    monkeypatch.setattr(os, "environ", copy)
+    return copy
+
+
+def test_the_development_env_file_sets_only_what_the_environment_does_not(tmp_path, environ):
+    path = tmp_path / "development.env"
+    path.write_text("# a comment\n\nAP_FROM_FILE = true\nAP_ALREADY_SET=from the file\n")
+
+    assert load_development_env(path) == {"AP_FROM_FILE": "true"}
+    assert environ["AP_FROM_FILE"] == "true"
+    assert environ["AP_ALREADY_SET"] == "from the environment"
+
+
+def test_no_development_env_file_sets_nothing(tmp_path, environ):
+    before = dict(environ)
+    assert load_development_env(tmp_path / "development.env") == {}
+    assert environ == before
+
+
+def test_a_line_that_is_not_name_equals_value_is_refused_by_its_number(tmp_path, environ):
+    path = tmp_path / "development.env"
+    path.write_text("AP_FROM_FILE=true\nexport DEBUG true\n")
+    with pytest.raises(ImproperlyConfigured, match="line 2: write NAME=value"):
+        load_development_env(path)
+    assert "AP_FROM_FILE" not in environ  # nothing set from a file that cannot be read
+
+
+def test_run_sh_writes_the_development_env_that_manage_py_reads():
+    script = (ROOT / "run.sh").read_text()
+    assert 'DEBUG=true" > var/development.env' in script
+    assert 'var" / "development.env"' in (ROOT / "manage.py").read_text()
