@@ -6,7 +6,7 @@ from django.utils.safestring import mark_safe
 
 from accounts.validators import RefuseControlCharactersMixin, refuse_control_characters
 from actionplan.measures import format_value, parse_value
-from actionplan.models import COMMENTARY_MAX_LENGTH, Measure
+from actionplan.models import COMMENTARY_MAX_LENGTH, Measure, Plan
 from actionplan.quarters import Quarter
 from actionplan.rag import Rag, level, tag_html
 from actionplan.services import (
@@ -298,6 +298,21 @@ class AsOfForm(forms.Form):
         if quarter := self.cleaned_data["quarter"]:
             return min(quarter.end, self.today)
         return self.cleaned_data["as_of"]
+
+
+class PlanChoiceField(forms.ModelChoiceField):
+    """A plan, chosen by its slug from every plan by title: opening a round, making a Board
+    pack."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "Plan")
+        super().__init__(
+            queryset=Plan.objects.order_by("title"),
+            to_field_name="slug",
+            empty_label=None,
+            error_messages={"invalid_choice": "Choose one of the plans."},
+            **kwargs,
+        )
 
 
 def _quarter_choices(quarters: list[Quarter], today: date):

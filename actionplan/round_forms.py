@@ -3,7 +3,7 @@ from datetime import date
 from django import forms
 from django.conf import settings
 
-from actionplan.forms import QuickSelect, _quarter_choices
+from actionplan.forms import PlanChoiceField, QuickSelect, _quarter_choices
 from actionplan.models import Action, Plan
 from actionplan.quarters import Quarter
 
@@ -12,13 +12,7 @@ _BAD_DATE = {"invalid": "The date must be a real date, for example 15/01/2016."}
 
 
 class RoundOpenForm(forms.Form):
-    plan = forms.ModelChoiceField(
-        label="Plan",
-        queryset=Plan.objects.order_by("title"),
-        to_field_name="slug",
-        empty_label=None,
-        error_messages={"invalid_choice": "Choose one of the plans."},
-    )
+    plan = PlanChoiceField()
     quarter = forms.CharField(
         label="Quarter",
         help_text="The quarter owners report on. Q1 is April to June, Q4 is January to March.",

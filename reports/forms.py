@@ -3,6 +3,7 @@ from datetime import date
 from django import forms
 
 from actionplan.dashboards import plan_quarters
+from actionplan.forms import PlanChoiceField
 from actionplan.models import Plan
 from actionplan.quarters import Quarter
 from reports.packs import default_quarter
@@ -11,13 +12,7 @@ from reports.packs import default_quarter
 class BoardPackForm(forms.Form):
     """Which plan and quarter a pack reports on. Offers only quarters a plan has begun."""
 
-    plan = forms.ModelChoiceField(
-        label="Plan",
-        queryset=Plan.objects.order_by("title"),
-        to_field_name="slug",
-        empty_label=None,
-        error_messages={"invalid_choice": "Choose one of the plans."},
-    )
+    plan = PlanChoiceField()
     quarter = forms.ChoiceField(
         label="Quarter",
         help_text="Financial-year quarters: Q1 is April to June, Q4 is January to March.",
