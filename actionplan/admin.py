@@ -13,13 +13,18 @@ from actionplan.models import (
     Action,
     ActionOwner,
     DueDateRevision,
+    ImportLayout,
     Measure,
     MeasureValue,
     Milestone,
     Objective,
     OwnerRole,
     Plan,
+    PlanImport,
     Priority,
+    ReportingRound,
+    RoundEmail,
+    SignOff,
     StatusUpdate,
 )
 from actionplan.services import measure_band_refresh, owner_change_notices_create
@@ -237,3 +242,62 @@ class MeasureValueAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["quarter", "is_demo", "measure__action__plan"]
     list_select_related = ["measure", "recorded_by"]
     search_fields = ["measure__text", "measure__action__reference", "note"]
+
+
+# Rounds and imports are run from their own pages (Rounds, Import a plan): the admin shows their
+# records for looking into a problem, and changes none of them.
+
+
+@admin.register(ReportingRound)
+class ReportingRoundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["__str__", "quarter", "deadline", "sign_off_date", "opened_at", "closed_at"]
+    list_filter = ["plan", "quarter"]
+    list_select_related = ["plan"]
+
+
+@admin.register(RoundEmail)
+class RoundEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Each round e-mail to each person: sent, or waiting and why (last error)."""
+
+    list_display = ["round", "person", "step", "sent_at", "attempts", "next_attempt_at"]
+    list_filter = ["step", "round"]
+    list_select_related = ["round__plan", "person"]
+    search_fields = ["person__username", "person__email", "last_error"]
+
+
+@admin.register(SignOff)
+class SignOffAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Chairs' decisions, append-only: a new decision is a new row."""
+
+    list_display = ["entry", "decision", "decided_by", "decided_at"]
+    list_filter = ["decision", "entry__round"]
+    list_select_related = ["entry__action", "entry__round__plan", "decided_by"]
+    search_fields = ["entry__action__reference", "comment", "decided_by__username"]
+    date_hierarchy = "decided_at"
+
+
+@admin.register(PlanImport)
+class PlanImportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The record of each import: who, when, the file's name and SHA-256, what was made. The
+    rows of a pending upload are not shown here."""
+
+    list_display = ["file_name", "state", "uploaded_by", "created_at", "plan", "committed_at"]
+    list_filter = ["state", "file_format"]
+    list_select_related = ["uploaded_by", "plan"]
+    search_fields = ["file_name", "sha256"]
+    exclude = ["grid"]
+
+
+@admin.register(ImportLayout)
+class ImportLayoutAdmin(admin.ModelAdmin):
+    """Column mappings remembered for the next file with the same header: deleting one makes
+    the next import suggest its mapping afresh. Not added or changed by hand."""
+
+    list_display = ["__str__", "updated_at"]
+    readonly_fields = ["signature", "header", "mapping", "updated_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
