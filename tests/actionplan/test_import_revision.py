@@ -6,11 +6,16 @@ The revised file is the WSCB plan's own Excel export, changed the way a Board re
 an action reworded, an owner moved, an action dropped and one added."""
 
 import io
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from openpyxl import load_workbook
 
 from actionplan.exports import render
@@ -213,3 +218,114 @@ def test_a_revision_is_not_made_twice(wscb_plan, business_support, changes):
     plan_import_revise(plan_import=upload, user=business_support)
     with pytest.raises(ValidationError, match="already been imported"):
         plan_import_revise(plan_import=upload, user=business_support)
+
+
+# The pages
+
+
+@pytest.fixture
+def support_client(client, business_support):
+    client.force_login(business_support)
+    return client
+
+
+def _through_mapping(client, plan, data, *, name="plan-v2.xlsx") -> str:
+    response = client.post(
+        reverse("actionplan:import-upload"),
+        {"revises": str(plan.pk), "file": SimpleUploadedFile(name, data)},
+    )
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    upload = PlanImport.objects.order_by("-pk").first()
+    assert upload.details["revises"] == plan.pk
+    post = {f"column_{i}": choice for i, choice in enumerate(upload.mapping)}
+    response = client.post(response["Location"], {**post, "status_from": "none"})
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    return response["Location"]
+
+
+def _form(html) -> dict:
+    """The preview form's values as shown: each select's chosen option and each input."""
+    chosen = {}
+    for name, options in re.findall(r'<select name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
+        match = re.search(r'<option value="([^"]*)"[^>]*selected', options)
+        chosen[name] = match[1] if match else re.search(r'<option value="([^"]*)"', options)[1]
+    for tag in re.findall(r"<input [^>]*>", html):
+        name, value = re.search(r'name="([^"]+)"', tag), re.search(r'value="([^"]*)"', tag)
+        if name and name[1] != "csrfmiddlewaretoken":
+            chosen[name[1]] = value[1] if value else ""
+    return chosen
+
+
+def test_support_preview_and_confirm_a_revision_in_the_app(
+    support_client, wscb_plan, history, changes
+):
+    preview_url = _through_mapping(support_client, wscb_plan, _revised_file(wscb_plan, changes))
+    html = support_client.get(preview_url).content.decode()
+    assert "Nothing has been changed yet" in html
+    assert re.search(r"<dt>New actions</dt><dd>1</dd>\s*<dt>Changed</dt><dd>2</dd>", html)
+    assert "<dt>To retire</dt><dd>1</dd>" in html and "<dt>Unchanged</dt><dd>39</dd>" in html
+    assert REWORDED in html and str(changes["new_owner"]) in html
+    assert "Statuses already reported are never changed" in html
+    assert not wscb_plan.actions.filter(description=REWORDED).exists()
+
+    form = {**_form(html), "revised_on": "2016-04-01", "reason": "Board meeting of 31 March"}
+    response = support_client.post(preview_url, {**form, "confirm": "1"})
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    done = support_client.get(response["Location"]).content.decode()
+    assert "Plan revised" in done and changes["dropped"] in done
+    dropped = wscb_plan.actions.get(reference=changes["dropped"])
+    assert (dropped.retired_on, dropped.retired_reason) == (
+        date(2016, 4, 1), "Board meeting of 31 March"
+    )  # fmt: skip
+    assert _statuses() == history
+
+
+def test_the_same_file_again_says_no_changes_and_offers_no_confirm(
+    support_client, wscb_plan, business_support, changes
+):
+    data = _revised_file(wscb_plan, changes)
+    plan_import_revise(plan_import=_upload(wscb_plan, business_support, data),
+                       user=business_support)  # fmt: skip
+    html = support_client.get(_through_mapping(support_client, wscb_plan, data)).content.decode()
+    assert "No changes" in html and 'name="confirm"' not in html
+
+
+def test_a_bad_file_is_refused_as_for_a_new_plan(support_client, wscb_plan):
+    response = support_client.post(
+        reverse("actionplan:import-upload"),
+        {"revises": str(wscb_plan.pk),
+         "file": SimpleUploadedFile("plan.xlsx", b"PK\x03\x04 not really a workbook")},
+    )  # fmt: skip
+    assert response.status_code == 200 and "error-message" in response.content.decode()
+    assert PlanImport.objects.count() == 0
+
+
+def test_a_revision_preview_costs_the_same_queries_whatever_the_changes(
+    support_client, wscb_plan, changes
+):
+    unchanged = _preview_queries(support_client, wscb_plan, _export(wscb_plan))
+    assert _preview_queries(support_client, wscb_plan, _revised_file(wscb_plan, changes)) == (
+        unchanged
+    )
+
+
+def test_revision_preview_query_count(
+    support_client, wscb_plan, changes, django_assert_num_queries
+):
+    preview_url = _through_mapping(support_client, wscb_plan, _revised_file(wscb_plan, changes))
+    support_client.get(preview_url)
+    # Session and user (2), the second factor (1), the user's groups (1), the upload (1), the
+    # plan it revises (1), the directory: agencies, roles with agencies, bodies (3); the plan's
+    # actions (objective, priority and body joined), their owner links (roles and agencies
+    # joined), their measures with a count of values, the priorities, the objectives (5); and
+    # the bodies the user chairs for the navigation (1).
+    with django_assert_num_queries(15):
+        assert support_client.get(preview_url).status_code == 200
+
+
+def _preview_queries(client, plan, data) -> int:
+    preview_url = _through_mapping(client, plan, data)
+    client.get(preview_url)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(preview_url).status_code == 200
+    return len(captured)
