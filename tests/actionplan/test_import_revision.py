@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -20,11 +22,19 @@ from openpyxl import load_workbook
 
 from actionplan.exports import render
 from actionplan.importing import revision as revision_module
-from actionplan.importing.commit import plan_import_create, plan_import_map, preview
+from actionplan.importing.commit import (
+    plan_import_create,
+    plan_import_decide,
+    plan_import_map,
+    preview,
+)
 from actionplan.importing.revision import plan_import_revise, revision_for
 from actionplan.models import Action, ActionOwner, Measure, OwnerRole, PlanImport, StatusUpdate
 from actionplan.plan_edits import action_changes
+from actionplan.quarters import Quarter
 from actionplan.services import status_update_create
+from reports.packs import build_pack_data
+from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -329,3 +339,67 @@ def _preview_queries(client, plan, data) -> int:
     with CaptureQueriesContext(connection) as captured:
         assert client.get(preview_url).status_code == 200
     return len(captured)
+
+
+# The command
+
+
+def _counts():
+    return [m.objects.count() for m in (Action, ActionOwner, Measure, StatusUpdate, PlanImport)]
+
+
+def test_the_command_revises_only_when_told_and_dry_run_writes_nothing(
+    tmp_path, wscb_plan, business_support, history, changes
+):
+    path = tmp_path / "plan-v2.xlsx"
+    path.write_bytes(_revised_file(wscb_plan, changes))
+    with pytest.raises(CommandError, match="add --revise"):
+        call_command("import_plan", str(path), "--plan", wscb_plan.slug)
+    with pytest.raises(CommandError, match="nothing to revise"):
+        call_command("import_plan", str(path), "--plan", "no-such-plan", "--revise")
+
+    before, out = _counts(), io.StringIO()
+    call_command("import_plan", str(path), "--plan", wscb_plan.slug, "--revise", "--dry-run",
+                 "--revised-on", "2016-04-01", stdout=out)  # fmt: skip
+    text = out.getvalue()
+    assert "1 new, 2 changed, 1 to retire, 0 back in the plan, 39 unchanged." in text
+    assert f"Action: {wscb_plan.actions.get(reference=changes['reworded']).description}" in text
+    assert "Dry run: nothing was written." in text
+    assert _counts() == before and _statuses() == history
+
+    call_command("import_plan", str(path), "--plan", wscb_plan.slug, "--revise", "--by",
+                 business_support.username, "--reason", "Board, 31 March", stdout=out)  # fmt: skip
+    assert "Revised wscb-cse-2015-18: 1 new, 2 changed, 1 retired" in out.getvalue()
+    dropped = wscb_plan.actions.get(reference=changes["dropped"])
+    assert dropped.retired_reason == "Board, 31 March" and dropped.retired_on is not None
+    record = PlanImport.objects.get(state="committed")
+    assert record.plan == wscb_plan and record.uploaded_by == business_support
+    assert _statuses() == history
+
+    call_command("import_plan", str(path), "--plan", wscb_plan.slug, "--revise", stdout=out)
+    assert out.getvalue().endswith("No changes: nothing was written.\n")
+
+
+def test_a_retired_action_leaves_dashboards_and_packs_from_the_date(
+    client, wscb_plan, business_support, changes, time_machine
+):
+    time_machine.move_to(datetime(2016, 5, 3, 9, tzinfo=LONDON))
+    upload = _upload(wscb_plan, business_support, _revised_file(wscb_plan, changes))
+    plan_import_decide(plan_import=upload, decisions={"revised_on": "2016-04-01"})
+    plan_import_revise(plan_import=upload, user=business_support)
+
+    dropped = wscb_plan.actions.get(reference=changes["dropped"])
+    client.force_login(make_user())
+    dashboard = reverse("actionplan:body-dashboard", args=[dropped.accountable_body_id])
+    shown = {day: client.get(f"{dashboard}?as_of={day}").content.decode()
+             for day in ("2016-03-31", "2016-04-01")}  # fmt: skip
+    assert f"/actions/{dropped.pk}/" in shown["2016-03-31"]
+    assert f"/actions/{dropped.pk}/" not in shown["2016-04-01"]
+    packs = {
+        day: [item.action for item in build_pack_data(
+            plan=wscb_plan, quarter=Quarter.containing(day), today=date(2016, 5, 3)).actions]
+        for day in (date(2016, 3, 31), date(2016, 4, 1))
+    }  # fmt: skip
+    assert dropped in packs[date(2016, 3, 31)] and dropped not in packs[date(2016, 4, 1)]
+    added = wscb_plan.actions.get(reference=changes["added"])
+    assert added not in packs[date(2016, 3, 31)] and added in packs[date(2016, 4, 1)]
