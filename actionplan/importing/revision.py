@@ -22,7 +22,6 @@ from django.db.models import Count, Prefetch
 from django.utils import timezone
 
 from actionplan.importing.commit import (
-    NEW,
     ImportBlockedError,
     Preview,
     _create_statuses,
@@ -215,25 +214,25 @@ class _Comparison:
 
     def _owners(self, entry, action, a):
         before = [link.role_id for link in action.owner_link_list()]
-        choices = list(dict.fromkeys(role_choice(self.plan_import, self.draft.owners[key])
-                                     for key in a.owner_keys))  # fmt: skip
-        if choices == [f"role:{pk}" for pk in before]:
+        parts = [self.draft.owners[key] for key in a.owner_keys]
+        choices = [role_choice(self.plan_import, part) for part in parts]
+        if list(dict.fromkeys(choices)) == [f"role:{pk}" for pk in before]:
             return
         entry.owner_keys = a.owner_keys
         entry.values["owners_as_written"] = a.owners_as_written
-        names = [self._role_name(choice, a) for choice in choices]
+        names = dict.fromkeys(self._role_name(c, p) for c, p in zip(choices, parts, strict=True))
         was = [str(link.role) for link in action.owner_link_list()]
-        entry.fields.append(FieldChange("Owners", _lines(was), _lines(names)))
+        entry.fields.append(FieldChange("Owners", _lines(was), _lines(list(names))))
 
-    def _role_name(self, choice: str, a: ActionDraft) -> str:
+    def _role_name(self, choice: str, part) -> str:
         if choice.startswith("role:") and int(choice[5:]) in self.directory.roles:
             return str(self.directory.roles[int(choice[5:])])
-        parts = [self.draft.owners[key] for key in a.owner_keys]
-        title = next((p.title for p in parts if role_choice(self.plan_import, p) == choice), "")
-        return f"A new role: {title}" if choice == NEW and title else "A new role"
+        return f"A new role: {part.title}"
 
     def _body(self, entry, action, a):
-        match = self.draft.bodies[a.body_key]
+        match = self.draft.bodies.get(a.body_key)
+        if match is None:  # too long to read: a problem that stops the import
+            return
         choice = body_choice(self.plan_import, match)
         if choice == f"body:{action.accountable_body_id}":
             return

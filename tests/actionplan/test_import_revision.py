@@ -288,6 +288,8 @@ def test_support_preview_and_confirm_a_revision_in_the_app(
         date(2016, 4, 1), "Board meeting of 31 March"
     )  # fmt: skip
     assert _statuses() == history
+    plan_page = support_client.get(wscb_plan.get_absolute_url()).content.decode()
+    assert '<strong>Retired</strong> <span class="muted">on 1 Apr 2016' in plan_page
 
 
 def test_the_same_file_again_says_no_changes_and_offers_no_confirm(
@@ -403,3 +405,55 @@ def test_a_retired_action_leaves_dashboards_and_packs_from_the_date(
     assert dropped in packs[date(2016, 3, 31)] and dropped not in packs[date(2016, 4, 1)]
     added = wscb_plan.actions.get(reference=changes["added"])
     assert added not in packs[date(2016, 3, 31)] and added in packs[date(2016, 4, 1)]
+
+
+def test_new_and_renamed_headings_are_added_and_renamed(wscb_plan, business_support):
+    first = wscb_plan.actions.order_by("sort_key").first()
+
+    def change(sheet, rows):
+        rows[first.reference][2].value = "1.1 A renamed objective"
+        added = [cell.value for cell in rows[first.reference]]
+        added[:4] = ["5.1.1", "5. Stronger partnership", "5.1 Share data", "Agree a data pact"]
+        sheet.append(added)
+
+    upload = _upload(wscb_plan, business_support, _revise(_export(wscb_plan), change))
+    revision = _revision(upload, wscb_plan)
+    assert [(h.number, h.before, h.after) for h in revision.headings] == [
+        ("1.1", "Undertake a public awareness campaign", "A renamed objective"),
+        ("5", None, "Stronger partnership"),
+        ("5.1", None, "Share data"),
+    ]
+    plan_import_revise(plan_import=upload, user=business_support)
+    added = wscb_plan.actions.get(reference="5.1.1")
+    assert (added.objective.title, added.objective.priority.title) == (
+        "Share data", "Stronger partnership"
+    )  # fmt: skip
+    assert wscb_plan.priorities.get(number=1).objectives.get(number="1.1").title == (
+        "A renamed objective"
+    )
+
+
+def test_hostile_text_in_a_revision_is_shown_as_text(support_client, wscb_plan):
+    first = wscb_plan.actions.order_by("sort_key").first()
+
+    def change(sheet, rows):
+        rows[first.reference][3].value = "<script>alert(1)</script> reworded"
+
+    preview_url = _through_mapping(support_client, wscb_plan, _revise(_export(wscb_plan), change))
+    html = support_client.get(preview_url).content.decode()
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; reworded" in html
+
+
+def test_a_problem_that_stops_the_import_stops_a_revision(support_client, wscb_plan):
+    first = wscb_plan.actions.order_by("sort_key").first()
+
+    def change(sheet, rows):
+        rows[first.reference][7].value = "x" * 201  # an accountable body too long to keep
+
+    preview_url = _through_mapping(support_client, wscb_plan, _revise(_export(wscb_plan), change))
+    html = support_client.get(preview_url).content.decode()
+    assert "Stops the import" in html and 'name="confirm"' not in html
+    response = support_client.post(preview_url, {**_form(html), "confirm": "1"})
+    assert "must be fixed in the file" in response.content.decode()
+    assert PlanImport.objects.get().state == PlanImport.State.PENDING
