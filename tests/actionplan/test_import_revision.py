@@ -8,6 +8,7 @@ an action reworded, an owner moved, an action dropped and one added."""
 import io
 import re
 from datetime import date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,18 +24,27 @@ from openpyxl import load_workbook
 from actionplan.exports import render
 from actionplan.importing import revision as revision_module
 from actionplan.importing.commit import (
+    plan_import_commit,
     plan_import_create,
     plan_import_decide,
     plan_import_map,
     preview,
 )
 from actionplan.importing.revision import plan_import_revise, revision_for
-from actionplan.models import Action, ActionOwner, Measure, OwnerRole, PlanImport, StatusUpdate
+from actionplan.models import (
+    Action,
+    ActionOwner,
+    Measure,
+    MeasureValue,
+    OwnerRole,
+    PlanImport,
+    StatusUpdate,
+)
 from actionplan.plan_edits import action_changes
 from actionplan.quarters import Quarter
 from actionplan.services import status_update_create
 from reports.packs import build_pack_data
-from tests.conftest import make_user
+from tests.conftest import make_measure, make_user
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -457,3 +467,31 @@ def test_a_problem_that_stops_the_import_stops_a_revision(support_client, wscb_p
     response = support_client.post(preview_url, {**_form(html), "confirm": "1"})
     assert "must be fixed in the file" in response.content.decode()
     assert PlanImport.objects.get().state == PlanImport.State.PENDING
+
+
+def test_a_measure_with_values_is_kept_when_the_file_drops_it(wscb_plan, business_support):
+    action = wscb_plan.actions.order_by("sort_key").first()
+    sentences = [m.text for m in action.measures.order_by("order")]
+    assert sentences  # the first WSCB action has measures
+    exported = _export(wscb_plan)  # before the measure below is added
+    extra = make_measure(action, text="Taxi drivers trained (number)")
+    MeasureValue.objects.create(measure=extra, quarter="2015-Q3", value=Decimal(40),
+                                recorded_by=business_support)  # fmt: skip
+
+    def change(sheet, rows):
+        rows[action.reference][6].value = "\n".join(["Reworded measure", *sentences[1:]])
+
+    upload = _upload(wscb_plan, business_support, _revise(exported, change))
+    (entry,) = _revision(upload, wscb_plan).groups["changed"]
+    assert entry.fields[0].after.endswith("Taxi drivers trained (number) (kept: it has values "
+                                          "recorded)")  # fmt: skip
+    plan_import_revise(plan_import=upload, user=business_support)
+    assert [m.text for m in action.measures.order_by("order")] == [
+        "Reworded measure", *sentences[1:], "Taxi drivers trained (number)"
+    ]  # fmt: skip
+
+
+def test_a_revision_upload_never_makes_a_new_plan(wscb_plan, business_support, changes):
+    upload = _upload(wscb_plan, business_support, _revised_file(wscb_plan, changes))
+    with pytest.raises(ValidationError, match="revised version"):
+        plan_import_commit(plan_import=upload, user=business_support)
