@@ -19,9 +19,19 @@ from actionplan.importing.tables import cell_text
 from actionplan.models import Plan
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# A new plan's details on the mapping step (a revision keeps its plan's).
+DETAILS = ("title", "partnership", "short_name", "period", "slug")
 
 
 class UploadForm(forms.Form):
+    revises = forms.ChoiceField(
+        label="What the file holds",
+        widget=forms.RadioSelect,
+        required=False,
+        initial="",
+        help_text="A revised version changes the plan already here: its actions are matched "
+        "by reference, and you see every change before anything is changed.",
+    )
     file = forms.FileField(
         label="Plan file",
         help_text=(
@@ -30,6 +40,17 @@ class UploadForm(forms.Form):
         ),
         error_messages={"required": "Choose the file that holds the plan."},
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plans = {str(plan.pk): plan for plan in Plan.objects.order_by("title")}
+        self.fields["revises"].choices = [("", "A new plan")] + [
+            (pk, f"A revised version of {plan.title} ({plan.period})")
+            for pk, plan in self.plans.items()
+        ]
+
+    def clean_revises(self) -> Plan | None:
+        return self.plans.get(self.cleaned_data["revises"])
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -99,8 +120,17 @@ class MappingForm(forms.Form):
         error_messages={"invalid": "The date must be a real date, for example 31/12/2015."},
     )
 
-    def __init__(self, *args, table, mapping, **kwargs):
+    def __init__(self, *args, table, mapping, revising=False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.revising = revising
+        if revising:  # the plan's own details are kept
+            for name in DETAILS:
+                del self.fields[name]
+            self.fields["status_from"].choices = [
+                ("none", "Do not import statuses"),
+                ("date", "Import each new action's status as its first update, dated as below"),
+                ("column", "Import each new action's status, dated by the date-of-status column"),
+            ]
         self.columns = []
         for index, header in enumerate(table.header):
             name = f"column_{index}"
@@ -121,7 +151,7 @@ class MappingForm(forms.Form):
         return [self[name] for name in self.columns]
 
     def detail_fields(self):
-        return [self[name] for name in ("title", "partnership", "short_name", "period", "slug")]
+        return [self[name] for name in DETAILS if name in self.fields]
 
     def clean_slug(self):
         slug = self.cleaned_data["slug"]
@@ -142,10 +172,7 @@ class MappingForm(forms.Form):
         return cleaned
 
     def details(self) -> dict:
-        data = {
-            k: self.cleaned_data[k]
-            for k in ("title", "partnership", "short_name", "period", "slug")
-        }
+        data = {k: self.cleaned_data[k] for k in DETAILS if k in self.fields}
         data["status_from"] = self.cleaned_data["status_from"]
         day = self.cleaned_data.get("status_date")
         data["status_date"] = day.isoformat() if day else ""
@@ -199,6 +226,28 @@ class MatchForm(forms.Form):
             )  # fmt: skip
             self.body_names.append((name, key))
 
+    def add_revision_fields(self, plan_import, *, day, reason):
+        """On a revision's preview: the day retired actions leave the plan (and new ones join
+        it), and why, kept in each change's history."""
+        self.fields["revised_on"] = forms.DateField(
+            label="Date of the revision", widget=_DATE, initial=day,
+            help_text="Actions no longer in the plan are retired from this date, and new "
+            "actions join the plan on it: dashboards and Board packs of this date or later "
+            "show the plan as revised.",
+            error_messages={"required": "Give the date of the revision.",
+                            "invalid": "The date must be a real date, for example 31/03/2016."},
+        )  # fmt: skip
+        self.fields["reason"] = forms.CharField(
+            label="Reason for the changes", max_length=100, initial=reason,
+            help_text="Kept with every change in each action's history, e.g. Board meeting of "
+            "12 April 2016.",
+            validators=[validate_no_control_characters],
+            error_messages={"required": "Say why the plan changes."},
+        )  # fmt: skip
+
+    def revision_fields(self):
+        return [self[name] for name in ("revised_on", "reason") if name in self.fields]
+
     def owner_fields(self):
         return [self[name] for name, _ in self.owner_names]
 
@@ -207,11 +256,15 @@ class MatchForm(forms.Form):
 
     def decisions(self) -> dict:
         data = self.cleaned_data
-        return {
+        decisions = {
             "owners": {key: data[name] for name, key in self.owner_names},
             "bodies": {key: data[name] for name, key in self.body_names},
             "agency": data["agency"],
         }
+        if "revised_on" in data:
+            decisions["revised_on"] = data["revised_on"].isoformat()
+            decisions["reason"] = data["reason"].strip()
+        return decisions
 
 
 def _owner_hint(part) -> str:

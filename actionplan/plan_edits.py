@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from actionplan.models import Action, ActionOwner, Measure
+from actionplan.models import Action, ActionOwner, Measure, Objective, Priority
 
 # simple-history's change reason column.
 REASON_LENGTH = 100
@@ -24,11 +24,17 @@ UNAUDITED = {"id", "sort_key", "current_rag", "latest_update", "version", "plan"
 
 def _saved(instance, *, by, reason: str):
     """Save `instance` with who and why in its history."""
+    _who_and_why(instance, by=by, reason=reason)
+    instance.save()
+    return instance
+
+
+def _who_and_why(instance, *, by, reason: str) -> None:
+    """What simple-history records with the next save or delete of `instance` (no `by`: the
+    person of the current request, if any)."""
     if by is not None:
         instance._history_user = by
     instance._change_reason = reason[:REASON_LENGTH]
-    instance.save()
-    return instance
 
 
 def _required(reason: str, what: str) -> str:
@@ -43,7 +49,7 @@ def action_add(*, plan, objective, fields: dict, by, reason: str = "Added to the
     """A new action in `plan` under `objective`, part of the plan from today unless `fields`
     says otherwise (added_on). Validated as a whole (Action.full_clean); a ValidationError
     leaves nothing written."""
-    action = Action(plan=plan, objective=objective, added_on=timezone.localdate(), **fields)
+    action = Action(plan=plan, objective=objective, **{"added_on": timezone.localdate(), **fields})
     action.full_clean()
     return _saved(action, by=by, reason=reason)
 
@@ -154,3 +160,60 @@ def action_changes(action: Action) -> list[Change]:
 
 def _reason(record) -> str:
     return record.history_change_reason or ""
+
+
+# The headings and measures a re-import of a revised plan changes (actionplan.importing.revision),
+# each with who and why in history like the actions above.
+
+
+@transaction.atomic
+def priority_add(*, plan, number: int, title: str, statement: str = "", by, reason: str):
+    """A new first-level heading in `plan`."""
+    priority = Priority(plan=plan, number=number, title=title, statement=statement)
+    priority.full_clean(exclude=["title"])  # a plan may give a heading no title (NO_HEADING)
+    return _saved(priority, by=by, reason=reason)
+
+
+@transaction.atomic
+def objective_add(*, priority, number: str, title: str, by, reason: str):
+    """A new second-level heading under `priority` (an empty title: not given in the plan)."""
+    objective = Objective(priority=priority, number=number, title=title)
+    objective.full_clean(exclude=["sort_key"])
+    return _saved(objective, by=by, reason=reason)
+
+
+@transaction.atomic
+def heading_change(*, heading, fields: dict, by, reason: str) -> list[str]:
+    """Set `fields` (title, statement) on a Priority or Objective; the names that changed."""
+    changed = [name for name, value in fields.items() if getattr(heading, name) != value]
+    for name in changed:
+        setattr(heading, name, fields[name])
+    if changed:
+        _saved(heading, by=by, reason=reason)
+    return changed
+
+
+@transaction.atomic
+def measures_set(*, action, texts: list[str], by, reason: str) -> list[Measure]:
+    """Make `texts` the sentences of the action's measures, in order: the measure at each
+    place keeps its numbers and values and takes the new sentence; new places get a new
+    measure. A measure past the last sentence is removed if it has no values recorded, and
+    kept otherwise (values are never deleted): those kept are returned."""
+    measures = list(action.measures.order_by("order"))
+    next_order = max((m.order for m in measures), default=0) + 1
+    for index, text in enumerate(texts):
+        if index < len(measures):
+            if measures[index].text != text:
+                measures[index].text = text
+                _saved(measures[index], by=by, reason=reason)
+            continue
+        _saved(Measure(action=action, text=text, order=next_order), by=by, reason=reason)
+        next_order += 1
+    kept = []
+    for measure in measures[len(texts) :]:
+        if measure.values.exists():
+            kept.append(measure)
+            continue
+        _who_and_why(measure, by=by, reason=reason)
+        measure.delete()
+    return kept

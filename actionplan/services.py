@@ -348,15 +348,22 @@ def owner_change_notices_create(*, action: Action, people_before: set[int]) -> l
 
 
 @transaction.atomic
-def action_owners_set(*, action: Action, roles: list) -> list:
+def action_owners_set(*, action: Action, roles: list, by=None, reason: str = "") -> list:
     """Make `roles` the action's owner roles, in that order, and tell the people who gained or
     lost the action (owner_change_notices_create). The one way code changes an action's
-    owners; the admin's owners inline calls owner_change_notices_create around its own save."""
+    owners; the admin's owners inline calls owner_change_notices_create around its own save.
+    `by` and `reason`, if given, are kept in the owners' history (else the request's person)."""
     before = action.owner_holder_ids()
+    history = {"_history_user": by} if by is not None else {}
+    if reason:
+        history["_change_reason"] = reason[:100]
     for link in action.owner_links.all():
+        link.__dict__.update(history)
         link.delete()  # one by one, so that each is in the owners' history
     for order, role in enumerate(roles, start=1):
-        ActionOwner.objects.create(action=action, role=role, order=order)
+        link = ActionOwner(action=action, role=role, order=order)
+        link.__dict__.update(history)
+        link.save()
     action.__dict__.pop(PREFETCHED_OWNER_LINKS, None)
     return owner_change_notices_create(action=action, people_before=before)
 

@@ -1,5 +1,6 @@
 # ruff: noqa: N999 - a script named as the brief asks, never imported
-"""Importing a plan: a 1,000-action spreadsheet read, previewed and made into a plan.
+"""Importing a plan: a 1,000-action spreadsheet read, previewed and made into a plan; then a
+revised version of it (a tenth reworded, a twentieth dropped, fifty added) previewed and applied.
 
     python bench/import.py                  # 1,000 actions (and 200, to compare queries)
     python bench/import.py --actions 5000
@@ -31,7 +32,7 @@ if __name__ == "__main__":
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
-from openpyxl import Workbook  # noqa: E402
+from openpyxl import Workbook, load_workbook  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from actionplan.importing.commit import (  # noqa: E402
@@ -40,6 +41,7 @@ from actionplan.importing.commit import (  # noqa: E402
     plan_import_map,
     preview,
 )
+from actionplan.importing.revision import plan_import_revise, revision_for  # noqa: E402
 from actionplan.models import OwnerRole  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,6 +77,29 @@ def spreadsheet(actions: int, seed: int = 7) -> bytes:
     return buffer.getvalue()
 
 
+def revised(data: bytes, added: int = 50) -> bytes:
+    """The spreadsheet as the Board revised it: every tenth action reworded, every twentieth
+    (offset 5) dropped, and `added` new actions under the last heading."""
+    workbook = load_workbook(io.BytesIO(data))
+    sheet = workbook.active
+    rows = [
+        row for row in sheet.iter_rows(min_row=3) if row[1].value and row[0].value.count(".") == 2
+    ]
+    dropped = [row[0].row for n, row in enumerate(rows) if n % 20 == 5]
+    for n, row in enumerate(rows):
+        if n % 10 == 0:
+            row[1].value = f"{row[1].value} (revised)"
+    last = [cell.value for cell in rows[-1]]
+    for row_number in reversed(dropped):
+        sheet.delete_rows(row_number)
+    heading = last[0].rsplit(".", 1)[0]
+    for k in range(added):
+        sheet.append([f"{heading}.{100 + k}", f"New action {k}", *last[2:]])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
 def _owner(rng, role) -> str:
     form = rng.choice(OWNER_FORMS)
     short = role.agency.short_name or role.agency.name
@@ -105,14 +130,23 @@ def run(actions: int, user) -> list:
                      results)  # fmt: skip
     plan_import_map(plan_import=upload, mapping=upload.mapping, details=details)
     draft = measure("preview (the whole plan built)", lambda: preview(upload).draft, results)
-    measure("commit (the plan made)", lambda: plan_import_commit(plan_import=upload, user=user),
+    plan = measure("commit (the plan made)",
+                   lambda: plan_import_commit(plan_import=upload, user=user), results)  # fmt: skip
+    revision = revised(data)
+    upload = plan_import_create(name="plan-v2.xlsx", data=revision, uploaded_by=user,
+                                revises=plan)  # fmt: skip
+    plan_import_map(plan_import=upload, mapping=upload.mapping, details=upload.details)
+    found = measure("revision preview (compared with the plan)",
+                    lambda: revision_for(upload, plan, preview(upload)), results)  # fmt: skip
+    measure("revision applied", lambda: plan_import_revise(plan_import=upload, user=user),
             results)  # fmt: skip
+    print(f"\nRevision: {found.counts}")
     owners, problems = len(draft.owners), len(draft.problems)
     print(f"\n{actions} actions, {len(data) / 1_000_000:.2f} MB file, "
           f"{owners} distinct owners, {problems} problems listed")  # fmt: skip
-    print(f"{'stage':38} {'seconds':>8} {'queries':>8} {'peak RSS MB':>12}")
+    print(f"{'stage':42} {'seconds':>8} {'queries':>8} {'peak RSS MB':>12}")
     for label, seconds, queries, peak in results:
-        print(f"{label:38} {seconds:8.2f} {queries:8d} {peak:12.0f}")
+        print(f"{label:42} {seconds:8.2f} {queries:8d} {peak:12.0f}")
     return results
 
 
@@ -129,7 +163,8 @@ def main():
         same = [s[2] == b[2] for s, b in zip(small, large, strict=True)]
         print(f"\nQueries per stage the same at 200 and {args.actions} actions: "
               f"{'preview yes' if same[1] else 'preview NO'}; commit "
-              f"{small[2][2]} and {large[2][2]} (bulk inserts batch 500 rows)")  # fmt: skip
+              f"{small[2][2]} and {large[2][2]} (bulk inserts batch 500 rows); revision "
+              f"preview {'yes' if same[3] else 'NO'}")  # fmt: skip
         print(f"Peak resident memory of the process: {peak_rss_mb():.0f} MB")
 
 

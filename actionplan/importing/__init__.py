@@ -9,6 +9,8 @@ Plain functions in steps, each its own module, none of them a view:
     structure  the table -> a PlanDraft (levels, actions, dates) with every problem listed
     commit     a PlanDraft -> the plan in the database, in one transaction
 
-A re-import of a revised plan can reuse all but `commit` as they are: it needs a draft of
-the new version, to compare with the plan in the database.
+    revision   a PlanDraft of a revised plan compared with the plan here, and applied
+
+A revised plan's import reuses all but `commit`'s plan-making: its draft is compared with
+the plan in the database (revision.py).
 """

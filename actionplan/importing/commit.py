@@ -68,16 +68,21 @@ def plan_imports_purge(*, now=None) -> int:
 
 
 @transaction.atomic
-def plan_import_create(*, name: str, data: bytes, uploaded_by) -> PlanImport:
+def plan_import_create(
+    *, name: str, data: bytes, uploaded_by, revises: Plan | None = None
+) -> PlanImport:
     """Read and check an upload (ImportFileError if it cannot be imported, nothing written),
-    and keep its rows pending with a suggested (or remembered) mapping."""
-    plan_import = plan_import_read(name=name, data=data, uploaded_by=uploaded_by)
+    and keep its rows pending with a suggested (or remembered) mapping. With `revises`, the
+    file is a revised version of that plan (importing.revision), not a new plan."""
+    plan_import = plan_import_read(name=name, data=data, uploaded_by=uploaded_by, revises=revises)
     plan_imports_purge()
     plan_import.save()
     return plan_import
 
 
-def plan_import_read(*, name: str, data: bytes, uploaded_by) -> PlanImport:
+def plan_import_read(
+    *, name: str, data: bytes, uploaded_by, revises: Plan | None = None
+) -> PlanImport:
     """The upload read and checked, not saved (a dry run writes nothing)."""
     grid = read_file(name, data)
     header_index = find_header(grid)
@@ -90,7 +95,7 @@ def plan_import_read(*, name: str, data: bytes, uploaded_by) -> PlanImport:
         grid=grid.as_json(),
         header_row=header_index,
         mapping=remembered_mapping(table.header) or suggest_mapping(table.header),
-        details=_default_details(table),
+        details=_revision_details(revises) if revises else _default_details(table),
     )
 
 
@@ -103,6 +108,20 @@ def _default_details(table: Table) -> dict:
     titles = [line for line in table.title if not NOTE.match(line)]
     return {
         "title": titles[-1][:200] if titles else "",
+        "status_from": "none",
+        "status_date": timezone.localdate().isoformat(),
+    }
+
+
+def _revision_details(plan: Plan) -> dict:
+    """A revision keeps the plan's own details; statuses are for its new actions only."""
+    return {
+        "revises": plan.pk,
+        "slug": plan.slug,
+        "title": plan.title,
+        "partnership": plan.partnership,
+        "short_name": plan.short_name,
+        "period": plan.period,
         "status_from": "none",
         "status_date": timezone.localdate().isoformat(),
     }
@@ -162,6 +181,8 @@ def plan_import_commit(*, plan_import: PlanImport, user) -> Plan:
     locked = PlanImport.objects.select_for_update().get(pk=plan_import.pk)
     if locked.state != PlanImport.State.PENDING:
         raise ValidationError("This upload has already been imported.")
+    if locked.details.get("revises"):
+        raise ValidationError("This file is a revised version of a plan: it changes that plan.")
     result = preview(locked)
     if result.draft.blocking:
         raise ImportBlockedError(result.draft.blocking)

@@ -9,6 +9,7 @@ Every page must also reflow: no sideways scrolling of the page, even 320 CSS pix
 a 1280-pixel screen shows at 400% zoom, WCAG 1.4.10); wide tables scroll in their own box.
 """
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,8 +19,11 @@ from types import SimpleNamespace
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 
+from actionplan.exports import render
 from actionplan.importing.commit import plan_import_commit, plan_import_create, plan_import_map
+from actionplan.importing.revision import plan_import_revise
 from actionplan.models import MeasureValue, Plan, Rag
 from actionplan.quarters import Quarter
 from actionplan.rounds import round_open, sign_off_create
@@ -240,6 +244,27 @@ def upload_a_plan(ctx, *, mapped=True, confirmed=False):
         plan_import_map(plan_import=ctx.upload, mapping=mapping, details=details)
     if confirmed:
         plan_import_commit(plan_import=ctx.upload, user=support)
+
+
+def revise_the_plan(ctx, *, confirmed=False):
+    """The plan's own Excel export, revised (an action reworded, another dropped, one added),
+    uploaded as a revised version of the plan and mapped; or also applied."""
+    support, plan = ctx.person("business_support"), ctx.action.plan
+    workbook = load_workbook(io.BytesIO(render(plan.actions.for_export(), "xlsx")))
+    sheet = workbook.active
+    rows = [row for row in sheet.iter_rows() if row[0].value and row[0].value[0].isdigit()]
+    rows[0][3].value = "Commission CSE awareness training for all taxi drivers (revised)"
+    added = [cell.value for cell in rows[0]]
+    added[0], added[3] = rows[0][0].value.rsplit(".", 1)[0] + ".9", "A new action for 2016"
+    sheet.delete_rows(rows[5][0].row)
+    sheet.append(added)
+    data = io.BytesIO()
+    workbook.save(data)
+    ctx.upload = plan_import_create(name="Plan v2.xlsx", data=data.getvalue(),
+                                    uploaded_by=support, revises=plan)  # fmt: skip
+    plan_import_map(plan_import=ctx.upload, mapping=ctx.upload.mapping, details=ctx.upload.details)
+    if confirmed:
+        plan_import_revise(plan_import=ctx.upload, user=support)
 
 
 def import_url(name):
@@ -489,6 +514,16 @@ SCREENS = [
            "to check", arrange=upload_a_plan, width=320),
     Screen("import: confirmation", "business_support", import_url("actionplan:import-done"),
            "Plan imported", arrange=lambda ctx: upload_a_plan(ctx, confirmed=True)),
+    Screen("import: revised plan, changes", "business_support",
+           import_url("actionplan:import-preview"), "Changed actions", arrange=revise_the_plan),
+    Screen("import: revised plan, changes, 320px", "business_support",
+           import_url("actionplan:import-preview"), "Changed actions", arrange=revise_the_plan,
+           width=320),
+    Screen("import: revised plan, columns", "business_support",
+           import_url("actionplan:import-mapping"), "A revised version of",
+           arrange=revise_the_plan),
+    Screen("import: plan revised", "business_support", import_url("actionplan:import-done"),
+           "Plan revised", arrange=lambda ctx: revise_the_plan(ctx, confirmed=True)),
     # Reporting rounds.
     Screen("reporting rounds", "business_support", url("actionplan:round-list"), "Q3 2015/16",
            arrange=open_round),
