@@ -627,8 +627,9 @@ class Action(models.Model):
 
 
 # The related actions' links keep their history like owners and measures do: plan_edits adds
-# and removes them one row at a time (both directions of the symmetrical link), so that the
-# audit trail can say which were added and removed, by whom and why.
+# and removes them one row at a time (both directions of the symmetrical link) and records
+# each (Django sends no signals for a many-to-many's table), so that the audit trail can say
+# which were added and removed, by whom and why.
 register(Action.related.through, app="actionplan")
 
 

@@ -27,6 +27,7 @@ from actionplan.models import (
     Priority,
     reference_sort_key,
 )
+from actionplan.services import action_owners_set
 
 # simple-history's change reason column.
 REASON_LENGTH = 100
@@ -60,16 +61,30 @@ def _attribute(instance, *, by, reason: str) -> None:
 
 
 def _baseline(instance) -> None:
-    """Record how an action stood before its first change, if it has no history yet (the WSCB
-    plan is loaded from a fixture, which writes none): its first change then shows what it
-    changed from. The trail shows this record as no change of its own."""
-    if not isinstance(instance, Action) or instance.pk is None:
+    """Record how an action (or measure) stood before its first change, if it has no history
+    yet (the WSCB plan is loaded from a fixture, which writes none): its first change then
+    shows what it changed from. The trail shows this record as no change of its own."""
+    model = type(instance)
+    if instance.pk is None or not hasattr(model, "history") or instance.history.exists():
         return
-    if instance.history.exists():
-        return
-    stored = Action.objects.get(pk=instance.pk)
+    stored = model.objects.get(pk=instance.pk)
     stored._history_user = None  # nobody changed it: not the request's user
-    Action.history.bulk_history_create([stored], update=True, default_change_reason=BASELINE_REASON)
+    model.history.bulk_history_create([stored], update=True, default_change_reason=BASELINE_REASON)
+
+
+def _link_recorded(link, kind: str, *, by, reason: str) -> None:
+    """A related actions' link row into its history ("+" added, "-" removed). Written here:
+    Django sends no save or delete signals for a many-to-many's own table, which is what
+    django-simple-history listens to."""
+    RelatedLink.history.model.objects.create(
+        id=link.id,
+        from_action_id=link.from_action_id,
+        to_action_id=link.to_action_id,
+        history_date=timezone.now(),
+        history_type=kind,
+        history_user=by,
+        history_change_reason=reason[:REASON_LENGTH],
+    )
 
 
 def _required(reason: str, what: str) -> str:
@@ -80,13 +95,63 @@ def _required(reason: str, what: str) -> str:
 
 
 @transaction.atomic
-def action_add(*, plan, objective, fields: dict, by, reason: str = "Added to the plan") -> Action:
+def action_add(
+    *,
+    plan,
+    objective,
+    fields: dict,
+    by,
+    reason: str = "Added to the plan",
+    owners=(),
+    measures=(),
+    related=(),
+) -> Action:
     """A new action in `plan` under `objective`, part of the plan from today unless `fields`
-    says otherwise (added_on). Validated as a whole (Action.full_clean); a ValidationError
-    leaves nothing written."""
+    says otherwise (added_on), with its owner roles in order, its measures' sentences and its
+    related actions. Validated as a whole (Action.full_clean); a ValidationError leaves
+    nothing written."""
     action = Action(plan=plan, objective=objective, added_on=timezone.localdate(), **fields)
     action.full_clean()
-    return _saved(action, by=by, reason=reason)
+    _saved(action, by=by, reason=reason)
+    if owners:
+        action_owners_set(action=action, roles=list(owners), by=by, reason=reason)
+    if measures:
+        measures_set(action=action, texts={}, added=measures, by=by, reason=reason)
+    if related:
+        related_set(action=action, related=related, by=by, reason=reason)
+    return action
+
+
+@transaction.atomic
+def action_edit(
+    *,
+    action: Action,
+    fields: dict,
+    owners,
+    measures: dict[int, str],
+    added_measures=(),
+    related,
+    by,
+    reason: str,
+) -> list[str]:
+    """One save of the edit form: the action's own fields, its owner roles (in order), its
+    measures' sentences and its related actions, all with who and why, or nothing (a
+    ValidationError from any part leaves all as it was). Returns what changed, in words
+    ("timeframe", "owners"...); empty if nothing did."""
+    text = _required(reason, "changed")
+    changed = [
+        str(Action._meta.get_field(name).verbose_name)
+        for name in action_change(action=action, fields=fields, by=by, reason=text)
+    ]
+    if [link.role_id for link in action.owner_link_list()] != [role.pk for role in owners]:
+        action_owners_set(action=action, roles=list(owners), by=by, reason=text)
+        changed.append("owners")
+    if measures_set(action=action, texts=measures, added=added_measures, by=by, reason=text):
+        changed.append("measures")
+    added, removed = related_set(action=action, related=related, by=by, reason=text)
+    if added or removed:
+        changed.append("related actions")
+    return changed
 
 
 @transaction.atomic
@@ -216,10 +281,12 @@ def related_set(
     for other in removed:
         both = Q(from_action=action, to_action=other) | Q(from_action=other, to_action=action)
         for link in RelatedLink.objects.filter(both):
-            _deleted(link, by=by, reason=reason)
+            _link_recorded(link, "-", by=by, reason=reason)
+            link.delete()
     for other in added:
         for one, two in ((action, other), (other, action)):
-            _saved(RelatedLink(from_action=one, to_action=two), by=by, reason=reason)
+            link = RelatedLink.objects.create(from_action=one, to_action=two)
+            _link_recorded(link, "+", by=by, reason=reason)
     return added, removed
 
 
@@ -361,6 +428,8 @@ def _measure_changes(action: Action) -> list[Change]:
     found, texts = [], {}
     for record in records.order_by("history_date", "history_id"):
         before, texts[record.id] = texts.get(record.id), record.text
+        if record.history_change_reason == BASELINE_REASON:
+            continue
         change = Change(record.history_date, _person(record), "", _reason(record))
         if record.history_type == "+":
             change.what, change.detail = "Measure added", record.text
