@@ -174,7 +174,9 @@ def action_detail(request, pk):
         "quarter": quarter,
         # Green and Overdue at once: both are true (the owner's judgement, and the date in
         # force has passed), so both show, with what would settle it.
-        "on_track_but_overdue": action.current_rag == Rag.GREEN and action.is_overdue(today=today),
+        "on_track_but_overdue": action.current_rag == Rag.GREEN
+        and action.is_overdue(today=today)
+        and not action.is_retired,
     }
     if can_update and not action.needs_update:
         # Up to date (as it is right after saving): offer the next action needing an update.
