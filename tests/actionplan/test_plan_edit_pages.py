@@ -196,7 +196,7 @@ def test_measures_are_added_changed_and_removed_with_the_trail(support_client, t
     assert "measures changed" in response.content.decode()
 
 
-def test_a_measure_with_reported_values_cannot_be_removed(
+def test_a_measure_with_reported_values_cannot_be_removed_and_nothing_else_is_saved(
     support_client, target_action, business_support
 ):
     measure = make_measure(target_action, text="Children flagged")
@@ -209,7 +209,10 @@ def test_a_measure_with_reported_values_cannot_be_removed(
     )
     before = snapshot(target_action)
 
-    data = form_data(target_action, **{f"measure_{measure.pk}": ""})
+    police = OwnerRole.objects.get(title="Head of Protecting Vulnerable People")
+    # The measures are written after the action's fields and owners: all are rolled back.
+    data = form_data(target_action, timeframe="End March 2017", owner_2=str(police.pk),
+                     **{f"measure_{measure.pk}": ""})  # fmt: skip
     response = support_client.post(edit_url(target_action), data)
 
     assert "has reported values, so it cannot be removed" in response.content.decode()
@@ -390,3 +393,21 @@ def test_the_measures_page_link_stays_for_quantifying(support_client, target_act
     assert Measure.objects.filter(action=target_action).exists()
     html = support_client.get(edit_url(target_action)).content.decode()
     assert "A measure's numbers (baseline, target) are set on its own page" in html
+
+
+def test_edit_page_queries_do_not_grow_with_measures_and_related(
+    support_client, target_action, django_assert_num_queries
+):
+    url = edit_url(target_action)
+    support_client.get(url)
+    others = list(target_action.plan.actions.exclude(pk=target_action.pk)[:10])
+    target_action.related.add(*others)
+    for number in range(5):
+        Measure.objects.create(action=target_action, text=f"Measure {number}", order=10 + number)
+    # session, user, the second factor, the user's groups (can_edit_plan), action (+plan,
+    # objective, priority, body), owner links (+role, agency), measures, related, the owner
+    # roles (+agency), the plan's objectives (+priority), its other actions, bodies, and the
+    # nav's "chairs a body?" check
+    with django_assert_num_queries(13):
+        html = support_client.get(url).content.decode()
+    assert html.count('name="related"') == 41 and "Measure 4" in html
