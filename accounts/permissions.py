@@ -5,7 +5,9 @@
   accountable body, and Board business support.
 - Revise an action's due date (with a reason): chairs of its accountable body and business
   support.
-- Change the plan itself: business support, through the admin.
+- Change the plan itself: business support, in the app (add, edit, retire and reinstate
+  actions; add priorities and objectives: actionplan.plan_edits) and through the admin.
+- A retired action is out of the plan: nobody posts updates on it (is_open_for_update).
 - Produce and download Board packs: business support and Board members.
 - Run reporting rounds (open, change scope, close): business support; follow a round's
   progress: business support and chairs. Sign off (approve or return) a round's returns: the
@@ -91,13 +93,24 @@ def action_update_grounds(user) -> UpdateGrounds:
     return UpdateGrounds(body_ids=chaired_body_ids(user), role_ids=held_role_ids(user))
 
 
+def is_open_for_update(action) -> bool:
+    """Whether the action is still in the plan, so asked for updates: not retired. The one
+    home of the rule: can_update_action and can_revise_due_date ask it, and actionplan's
+    ActionQuerySet.current() is the same rule as a filter (updatable_by and My actions use it;
+    a test checks they agree). Reads action.retired_on."""
+    return action.retired_on is None
+
+
 def can_update_action(user, action) -> bool:
     """Owners (by role), chairs of the accountable body, and business support
-    (action_update_grounds).
+    (action_update_grounds), while the action is in the plan (is_open_for_update).
 
-    `action` is an actionplan Action (read: accountable_body_id, owner_link_list()). Reads its
-    owner links: prefetch them (Action.objects.for_list()) when asking in a list.
+    `action` is an actionplan Action (read: accountable_body_id, retired_on,
+    owner_link_list()). Reads its owner links: prefetch them (Action.objects.for_list()) when
+    asking in a list.
     """
+    if not is_open_for_update(action):
+        return False
     grounds = action_update_grounds(user)
     if grounds.every_action or action.accountable_body_id in grounds.body_ids:
         return True
@@ -117,8 +130,9 @@ def who_may_update_action(action) -> str:
 
 def can_revise_due_date(user, action) -> bool:
     """Chairs of the action's accountable body and business support: re-baselining is the
-    Board's decision, not the owner's. Reads action.accountable_body_id."""
-    if not (user.is_authenticated and user.is_active):
+    Board's decision, not the owner's. Never of a retired action. Reads
+    action.accountable_body_id and retired_on."""
+    if not (user.is_authenticated and user.is_active) or not is_open_for_update(action):
         return False
     return is_business_support(user) or action.accountable_body_id in chaired_body_ids(user)
 
@@ -129,6 +143,12 @@ def can_produce_reports(user) -> bool:
 
 def can_import_plans(user) -> bool:
     """Bring a plan in from a spreadsheet or Word table (actionplan.importing)."""
+    return is_business_support(user)
+
+
+def can_edit_plan(user) -> bool:
+    """Keep a plan current in the app: add, edit, retire and reinstate actions, add priorities
+    and objectives (actionplan.plan_edits, docs/editing-a-plan.md)."""
     return is_business_support(user)
 
 

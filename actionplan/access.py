@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.permissions import (
     can_change_person,
+    can_edit_plan,
     can_import_plans,
     can_manage_rounds,
     can_quantify_measures,
@@ -19,17 +20,45 @@ from accounts.permissions import (
     can_view_person,
     can_view_round_progress,
 )
-from actionplan.models import Action, Measure, PlanImport, ReportingRound
+from actionplan.models import Action, Measure, Plan, PlanImport, ReportingRound
 
 
 def get_action_for_update(request, pk: int) -> Action:
     """The action, if it exists (else 404) and the user may update it (else 403)."""
     action = get_object_or_404(Action.objects.for_list(), pk=pk)
     if not can_update_action(request.user, action):
-        raise PermissionDenied(
-            "You cannot update this action: you do not own it or chair its body."
-        )
+        raise PermissionDenied(_why_not_update(action))
     return action
+
+
+def _why_not_update(action: Action) -> str:
+    if action.is_retired:
+        return (
+            f"Action {action.reference} was retired on {action.retired_on:%-d %B %Y}: it is "
+            "no longer part of the plan, so it is not updated."
+        )
+    return "You cannot update this action: you do not own it or chair its body."
+
+
+EDIT_REFUSED = "Plans are changed by Board business support."
+
+
+def get_plan_to_edit(request, slug: str) -> Plan:
+    """The plan (else 404), if the user may change plans (else 403)."""
+    if not can_edit_plan(request.user):
+        raise PermissionDenied(EDIT_REFUSED)
+    return get_object_or_404(Plan, slug=slug)
+
+
+def get_action_to_edit(request, pk: int) -> Action:
+    """The action (else 404), with what the edit pages show, if the user may change plans
+    (else 403)."""
+    if not can_edit_plan(request.user):
+        raise PermissionDenied(EDIT_REFUSED)
+    actions = Action.objects.with_owners().select_related(
+        "plan", "objective__priority", "accountable_body"
+    )
+    return get_object_or_404(actions.prefetch_related("measures", "related"), pk=pk)
 
 
 def get_measure_to_quantify(request, pk: int) -> Measure:
@@ -66,8 +95,10 @@ def get_action_for_due_date_revision(request, pk: int) -> Action:
     action = get_object_or_404(Action.objects.for_list(), pk=pk)
     if not can_revise_due_date(request.user, action):
         raise PermissionDenied(
-            "You cannot revise this action's due date: only chairs of its accountable body "
-            "and Board business support can."
+            _why_not_update(action)
+            if action.is_retired
+            else "You cannot revise this action's due date: only chairs of its accountable "
+            "body and Board business support can."
         )
     return action
 

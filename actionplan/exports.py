@@ -48,6 +48,7 @@ COLUMNS = [
     "status",
     "status_date",
     "commentary",
+    "retired_on",
 ]
 # The measures' values (a second sheet, or a CSV of their own): one row per measure per quarter.
 MEASURE_COLUMNS = [
@@ -120,6 +121,7 @@ def _values(action) -> dict:
         "status": Rag(rag).label if rag else "",
         "status_date": timezone.localtime(updated_at).date() if updated_at else None,
         "commentary": commentary,
+        "retired_on": action.retired_on,
     }
 
 
@@ -259,6 +261,8 @@ SHEET_COLUMNS = [
     SheetColumn("status_date", "Status date", 13, is_date=True),
     # "Commentary", as the import reads it back (the "As at" line says whose).
     SheetColumn("commentary", "Commentary", 60),
+    # Empty for an action in the plan: the plan's export lists its retired ones too.
+    SheetColumn("retired_on", _verbose("retired_on"), 13, is_date=True),
 ]
 DATE_FORMAT = "d mmm yyyy"  # Excel's: 31 Dec 2015
 

@@ -17,6 +17,7 @@ from django.db.models import BooleanField, Case, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from simple_history import register
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Agency
@@ -349,14 +350,16 @@ class ActionQuerySet(models.QuerySet):
 
     def updatable_by(self, user):
         """The actions can_update_action lets `user` update, as a filter: the same grounds
-        (accounts.permissions.action_update_grounds); a test checks that the two agree."""
+        (accounts.permissions.action_update_grounds), of the actions still in the plan
+        (current()); a test checks that the two agree."""
         grounds = action_update_grounds(user)
         if grounds.every_action:
-            return self
+            return self.current()
         # A subquery, not a join on owner links: an action owned by two of the user's roles
         # must not come twice.
         owned = ActionOwner.objects.filter(role_id__in=grounds.role_ids).values("action_id")
-        return self.filter(Q(accountable_body_id__in=grounds.body_ids) | Q(pk__in=owned))
+        mine = Q(accountable_body_id__in=grounds.body_ids) | Q(pk__in=owned)
+        return self.current().filter(mine)
 
     def owned_by(self, user):
         """Actions whose owner roles the user holds. A subquery, not a join: no duplicate
@@ -393,7 +396,8 @@ class ActionQuerySet(models.QuerySet):
         )
 
     def current(self):
-        """Actions still in the plan (not retired): what owners are asked to update."""
+        """Actions still in the plan (not retired): what owners are asked to update. The
+        filter of accounts.permissions.is_open_for_update."""
         return self.filter(retired_on__isnull=True)
 
     def retired(self):
@@ -620,6 +624,13 @@ class Action(models.Model):
                 holders = list(role.holders.filter(is_active=True).order_by(*HOLDER_ORDER))
             people.append((role, holders))
         return people
+
+
+# The related actions' links keep their history like owners and measures do: plan_edits adds
+# and removes them one row at a time (both directions of the symmetrical link) and records
+# each (Django sends no signals for a many-to-many's table), so that the audit trail can say
+# which were added and removed, by whom and why.
+register(Action.related.through, app="actionplan")
 
 
 class OrderedChildManager(models.Manager):

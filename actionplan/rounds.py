@@ -68,10 +68,12 @@ def default_sign_off_date(deadline: date) -> date:
 
 
 def default_scope(plan: Plan, quarter: Quarter):
-    """Every action of the plan at the quarter's end (as_of) not already Blue before it began."""
+    """Every action of the plan at the quarter's end (as_of), still in it (not retired since:
+    a retired action is not updated), not already Blue before it began."""
     before = quarter.start - timedelta(days=1)
     not_blue = [Rag.GREEN, Rag.AMBER, Rag.RED, NOT_RATED]
-    actions = Action.objects.filter(plan=plan).as_of(quarter.end).with_status_as_of(before)
+    actions = Action.objects.filter(plan=plan).as_of(quarter.end).current()
+    actions = actions.with_status_as_of(before)
     return actions.filter(rag_as_of_q(not_blue))
 
 
@@ -157,6 +159,8 @@ def round_action_add(
     reason = _required_reason(reason)
     if action.plan_id != reporting_round.plan_id:
         raise ValidationError({"action": ["That action belongs to another plan."]})
+    if action.is_retired:
+        raise ValidationError({"action": [f"Action {action.reference} is retired."]})
     entry, created = RoundAction.objects.select_for_update().get_or_create(
         round=reporting_round, action=action, defaults={"added_reason": reason}
     )
@@ -477,7 +481,7 @@ def round_dues_for(user: User, *, today: date) -> list[RoundDue]:
     entries = (
         RoundAction.objects.in_scope()
         .filter(Q(return_update__isnull=True) | Q(review=Review.RETURNED))
-        .filter(round__closed_at__isnull=True, action__in=Action.objects.owned_by(user))
+        .filter(round__closed_at__isnull=True, action__in=Action.objects.current().owned_by(user))
         .select_related("round", "action")
         .prefetch_related(_latest_sign_off())
         .order_by("round__deadline", "round_id", "action__sort_key")

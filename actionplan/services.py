@@ -352,20 +352,47 @@ def action_owners_set(*, action: Action, roles: list, by=None, reason: str = "")
     """Make `roles` the action's owner roles, in that order, and tell the people who gained or
     lost the action (owner_change_notices_create). The one way code changes an action's
     owners; the admin's owners inline calls owner_change_notices_create around its own save.
-    `by` and `reason`, if given, are kept in the owners' history (else the request's person)."""
+
+    Only real changes are written, one row at a time so that each is in the owners' history
+    (with `by` and `reason`, if given): a role kept stays (moved if its place changed), so
+    the action's audit trail shows what was added, moved and removed, nothing else."""
+    wanted = {role.pk: order for order, role in enumerate(roles, start=1)}
+    if len(wanted) != len(roles):
+        raise ValidationError({"owners": ["Choose each owner role once."]})
     before = action.owner_holder_ids()
-    history = {"_history_user": by} if by is not None else {}
-    if reason:
-        history["_change_reason"] = reason[:100]
-    for link in action.owner_links.all():
-        link.__dict__.update(history)
-        link.delete()  # one by one, so that each is in the owners' history
-    for order, role in enumerate(roles, start=1):
-        link = ActionOwner(action=action, role=role, order=order)
-        link.__dict__.update(history)
-        link.save()
+    links = list(action.owner_links.all())
+    kept = [link for link in links if link.role_id in wanted]
+    moved = [link for link in kept if link.order != wanted[link.role_id]]
+    for link in links:
+        if link.role_id not in wanted:
+            _owner_link_write(link, by=by, reason=reason, delete=True)
+    # Out of the way first, unrecorded: two kept roles may swap places (one order each).
+    for offset, link in enumerate(moved, start=1):
+        link.order = 1000 + offset
+        link.skip_history_when_saving = True
+        link.save(update_fields=["order"])
+        del link.skip_history_when_saving
+    for link in moved:
+        link.order = wanted[link.role_id]
+        _owner_link_write(link, by=by, reason=reason)
+    have = {link.role_id for link in kept}
+    for role in roles:
+        if role.pk not in have:
+            link = ActionOwner(action=action, role=role, order=wanted[role.pk])
+            _owner_link_write(link, by=by, reason=reason)
     action.__dict__.pop(PREFETCHED_OWNER_LINKS, None)
     return owner_change_notices_create(action=action, people_before=before)
+
+
+def _owner_link_write(link: ActionOwner, *, by, reason: str, delete: bool = False) -> None:
+    if by is not None:
+        link._history_user = by
+    if reason:
+        link._change_reason = reason[:100]  # simple-history's reason column
+    if delete:
+        link.delete()
+    else:
+        link.save()
 
 
 @transaction.atomic

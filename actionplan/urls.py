@@ -1,6 +1,6 @@
 from django.urls import path
 
-from actionplan import import_views, people_views, round_views, views
+from actionplan import import_views, people_views, plan_edit_views, round_views, views
 
 app_name = "actionplan"
 
@@ -17,6 +17,9 @@ urlpatterns = [
     path("plans/import/<int:pk>/preview/", import_views.import_preview, name="import-preview"),
     path("plans/import/<int:pk>/done/", import_views.import_done, name="import-done"),
     path("plans/<slug:slug>/", views.plan_detail, name="plan-detail"),
+    path("plans/<slug:slug>/actions/new/", plan_edit_views.action_add, name="action-add"),
+    path("plans/<slug:slug>/priorities/new/", plan_edit_views.priority_add, name="priority-add"),
+    path("plans/<slug:slug>/objectives/new/", plan_edit_views.objective_add, name="objective-add"),
     path(
         "plans/<slug:slug>/export-measures.csv",
         views.plan_measures_export,
@@ -26,6 +29,9 @@ urlpatterns = [
     path("actions/<int:pk>/", views.action_detail, name="action-detail"),
     path("actions/<int:pk>/update/", views.action_update, name="action-update"),
     path("actions/<int:pk>/due-date/", views.action_revise_due_date, name="action-due-date"),
+    path("actions/<int:pk>/edit/", plan_edit_views.action_edit, name="action-edit"),
+    path("actions/<int:pk>/retire/", plan_edit_views.action_retire, name="action-retire"),
+    path("actions/<int:pk>/reinstate/", plan_edit_views.action_reinstate, name="action-reinstate"),
     path("measures/<int:pk>/quantify/", views.measure_quantify_view, name="measure-quantify"),
     path("actions/<int:pk>/draft/", views.action_draft_save, name="action-draft"),
     path(

@@ -43,6 +43,7 @@ from actionplan.forms import (
 )
 from actionplan.measure_charts import series_for
 from actionplan.models import AccountableBody, Action, Plan, Priority, Rag, StatusUpdateDraft
+from actionplan.plan_edits import action_changes
 from actionplan.quarters import Quarter
 from actionplan.rag import LEVELS
 from actionplan.rounds import quarter_returns, reported_quarter, round_dues_for
@@ -104,13 +105,17 @@ def plan_detail(request, slug):
     plan = get_object_or_404(Plan, slug=slug)
     priorities = plan.priorities.prefetch_related("objectives")
     actions = Action.objects.filter(plan=plan).for_list()
-    by_objective = {}
+    by_objective, retired = {}, []
     for action in actions:
-        by_objective.setdefault(action.objective_id, []).append(action)
+        if action.is_retired:
+            retired.append(action)
+        else:
+            by_objective.setdefault(action.objective_id, []).append(action)
     context = {
         "plan": plan,
         "priorities": priorities,
         "by_objective": by_objective,
+        "retired": retired,
         "today": timezone.localdate(),
     }
     return render(request, "actionplan/plan_detail.html", context)
@@ -118,12 +123,13 @@ def plan_detail(request, slug):
 
 @login_required
 def my_actions(request):
-    """The actions of the roles the person holds: first those that need their update this
-    quarter, then the rest, then the completed ones (folded away); each with its co-owners.
+    """The actions of the roles the person holds, still in the plan: first those that need
+    their update this quarter, then the rest, then the completed ones (folded away); each
+    with its co-owners.
     Soonest due first, by the due date in force today."""
     today = timezone.localdate()
     quarter = dashboards.current_reporting_quarter(today=today)
-    actions = Action.objects.owned_by(request.user).for_status_list().with_owners()
+    actions = Action.objects.current().owned_by(request.user).for_status_list().with_owners()
     actions = actions.with_needs_update(quarter=quarter).with_due_date_as_of(today)
     actions = actions.order_by("due_as_of", "sort_key")
     held = held_role_ids(request.user)
@@ -161,13 +167,16 @@ def action_detail(request, pk):
         "action": action,
         "measure_series": series_for(list(action.measures.all())),
         "history": action.updates.for_history(),
+        "changes": action_changes(action),
         "can_update": can_update,
         "can_revise_due_date": can_revise_due_date(request.user, action),
         "today": today,
         "quarter": quarter,
         # Green and Overdue at once: both are true (the owner's judgement, and the date in
         # force has passed), so both show, with what would settle it.
-        "on_track_but_overdue": action.current_rag == Rag.GREEN and action.is_overdue(today=today),
+        "on_track_but_overdue": action.current_rag == Rag.GREEN
+        and action.is_overdue(today=today)
+        and not action.is_retired,
     }
     if can_update and not action.needs_update:
         # Up to date (as it is right after saving): offer the next action needing an update.

@@ -44,7 +44,7 @@ def support_home(request):
     people who update it), where others land on dashboards or their actions."""
     check_is_business_support(request)
     quarter = current_reporting_quarter(today=timezone.localdate())
-    needing = Action.objects.needing_update(quarter=quarter).values("plan_id")
+    needing = Action.objects.current().needing_update(quarter=quarter).values("plan_id")
     needing = dict(needing.annotate(count=Count("pk")).values_list("plan_id", "count"))
     plans = list(Plan.objects.annotate(action_count=Count("actions")))
     for plan in plans:

@@ -26,6 +26,11 @@ def can_update(user, action) -> bool:
 
 
 @register.filter
+def can_edit_plan(user) -> bool:
+    return permissions.can_edit_plan(user)
+
+
+@register.filter
 def can_quantify_measures(user) -> bool:
     return permissions.can_quantify_measures(user)
 

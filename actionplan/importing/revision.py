@@ -40,7 +40,7 @@ from actionplan.plan_edits import (
     action_reinstate,
     action_retire,
     heading_change,
-    measures_set,
+    measures_replace,
     objective_add,
     priority_add,
 )
@@ -403,7 +403,7 @@ class _Apply:
         action = action_add(plan=self.plan, objective=objectives[place], fields=fields,
                             by=self.user, reason=self.reason)  # fmt: skip
         self._owners(action, a.owner_keys)
-        measures_set(action=action, texts=a.measures, by=self.user, reason=self.reason)
+        measures_replace(action=action, texts=a.measures, by=self.user, reason=self.reason)
         for order, (label, day) in enumerate(a.milestones, 1):
             Milestone.objects.create(action=action, label=label[:200], due_date=day, order=order)
         return action
@@ -418,7 +418,7 @@ class _Apply:
         if entry.owner_keys is not None:
             self._owners(entry.action, entry.owner_keys)
         if entry.measures is not None:
-            measures_set(action=entry.action, texts=entry.measures, by=self.user,
+            measures_replace(action=entry.action, texts=entry.measures, by=self.user,
                          reason=self.reason)  # fmt: skip
 
     def _owners(self, action: Action, keys: list[str]) -> None:

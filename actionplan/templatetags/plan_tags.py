@@ -126,3 +126,10 @@ def get_count(mapping, key):
 def quarter_of(moment):
     """The financial-year quarter a moment falls in, in local time: "Q3 2015/16"."""
     return Quarter.containing(timezone.localdate(moment)).short_label
+
+
+@register.filter
+def a_or_an(word: str) -> str:
+    """A plan's own name for a level, with its article: "a priority", "an objective"."""
+    text = str(word).lower()
+    return f"{'an' if text[:1] in 'aeiou' and text else 'a'} {text}"

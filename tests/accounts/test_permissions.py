@@ -6,6 +6,7 @@ The same rows drive a crawl of every GET, as each persona, which must change not
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from types import SimpleNamespace
 
 import pytest
@@ -20,6 +21,8 @@ from actionplan.importing.commit import (
     plan_import_map,
     preview,
 )
+from actionplan.plan_edit_forms import ActionForm
+from actionplan.plan_edits import action_retire
 from actionplan.quarters import Quarter
 from actionplan.rounds import round_open
 from actionplan.services import status_update_create
@@ -62,13 +65,16 @@ def objects(target_action, business_support, monkeypatch):
     entry = reporting_round.round_actions.get(action=target_action)
     upload, imported = _imports(business_support)
     # An ordinary person whose second factor business support may reset.
+    # A retired action, for the reinstate page.
+    retired = target_action.plan.actions.get(reference="1.1.1")
+    action_retire(action=retired, on=date(2016, 1, 1), reason="Merged", by=business_support)
     person = make_user(username="colleague", groups=[BOARD_MEMBER_GROUP])
     # Invited, not yet joined: their invitation may be sent again or revoked.
     invitee = make_user(username="invitee", is_active=False)
     return SimpleNamespace(
         action=target_action, pack=pack, round=reporting_round, entry=entry,
         upload=upload, imported=imported, matches=_matches(upload), person=person,
-        invitee=invitee,
+        invitee=invitee, retired=retired,
     )  # fmt: skip
 
 
@@ -190,6 +196,23 @@ def _measure(o):
 
 
 MAY_FOLLOW_ROUNDS = {"business_support", "chair", "other_chair"}
+MAY_EDIT_PLAN = {"business_support"}
+
+
+def _edit_post(o):
+    """The edit form as shown, with one change and its reason."""
+    form = ActionForm(plan=o.action.plan, action=o.action)
+    data = {name: form[name].value() for name in form.fields}
+    data = {name: value for name, value in data.items() if value is not None}
+    return data | {"timeframe": "End March 2016", "due_date": "", "reason": "Board, Jan 2016"}
+
+
+def _new_action(o):
+    return {
+        "description": "A new action", "reference": "2.1.9", "objective": o.action.objective_id,
+        "accountable_body": o.action.accountable_body_id, "timeframe": "March 2016",
+        "reason": "Added by the Board",
+    }  # fmt: skip
 
 
 def _round(o):
@@ -325,6 +348,31 @@ MATRIX = [
         kwargs=_action),
     Row("actionplan:action-draft-discard", "POST", _expect(MAY_UPDATE, ok=302),
         kwargs=_action, data=lambda o: {}),
+    # Keeping the plan current: business support only.
+    Row("actionplan:action-add", "GET", _expect(MAY_EDIT_PLAN), kwargs=_plan),
+    Row("actionplan:action-add", "POST", _expect(MAY_EDIT_PLAN, ok=302), kwargs=_plan,
+        data=_new_action),
+    Row("actionplan:priority-add", "GET", _expect(MAY_EDIT_PLAN), kwargs=_plan),
+    Row("actionplan:priority-add", "POST", _expect(MAY_EDIT_PLAN, ok=302), kwargs=_plan,
+        data=lambda o: {"number": "9", "title": "Online harm"}),
+    Row("actionplan:objective-add", "GET", _expect(MAY_EDIT_PLAN), kwargs=_plan),
+    Row("actionplan:objective-add", "POST", _expect(MAY_EDIT_PLAN, ok=302), kwargs=_plan,
+        data=lambda o: {"priority": o.action.objective.priority_id, "number": "2.9",
+                        "title": "Awareness"}),
+    Row("actionplan:action-edit", "GET", _expect(MAY_EDIT_PLAN), kwargs=_action),
+    Row("actionplan:action-edit", "POST", _expect(MAY_EDIT_PLAN, ok=302), kwargs=_action,
+        data=_edit_post),
+    Row("actionplan:action-retire", "GET", _expect(MAY_EDIT_PLAN), kwargs=_action),
+    # The first step shows the confirmation; the second retires.
+    Row("actionplan:action-retire", "POST", _expect(MAY_EDIT_PLAN), kwargs=_action,
+        data=lambda o: {"retired_on": "2016-01-01", "reason": "Merged"}, note="to confirm"),
+    Row("actionplan:action-retire", "POST", _expect(MAY_EDIT_PLAN, ok=302), kwargs=_action,
+        data=lambda o: {"retired_on": "2016-01-01", "reason": "Merged", "confirm": "yes"},
+        note="confirmed"),
+    Row("actionplan:action-reinstate", "GET", _expect(MAY_EDIT_PLAN),
+        kwargs=lambda o: {"pk": o.retired.pk}),
+    Row("actionplan:action-reinstate", "POST", _expect(MAY_EDIT_PLAN, ok=302),
+        kwargs=lambda o: {"pk": o.retired.pk}, data=lambda o: {"reason": "Kept"}),
     Row("actionplan:action-due-date", "GET", _expect(MAY_REVISE_DUE_DATE), kwargs=_action),
     Row("actionplan:action-due-date", "POST", _expect(MAY_REVISE_DUE_DATE, ok=302),
         kwargs=_action, data=_valid_revision),
@@ -423,8 +471,12 @@ def test_forged_due_date_revision_changes_nothing(client, persona, target_action
 
 
 @pytest.mark.parametrize(
-    "name", ["actionplan:action-detail", "actionplan:action-update", "actionplan:action-due-date"]
-)
+    "name",
+    [
+        "actionplan:action-detail", "actionplan:action-update", "actionplan:action-due-date",
+        "actionplan:action-edit", "actionplan:action-retire", "actionplan:action-reinstate",
+    ],
+)  # fmt: skip
 def test_unknown_action_is_404_for_everyone(client, business_support, name):
     client.force_login(business_support)
     assert client.get(reverse(name, kwargs={"pk": 10**9})).status_code == 404
@@ -460,3 +512,24 @@ def test_forged_round_posts_change_nothing(client, persona, objects, who):
     objects.round.refresh_from_db()
     assert objects.round.is_open
     assert objects.round.round_actions.in_scope().filter(action=objects.action).exists()
+
+
+@pytest.mark.parametrize("who", sorted(ALL - MAY_EDIT_PLAN))
+def test_forged_plan_edits_change_nothing(client, persona, objects, who):
+    client.force_login(persona(who))
+    action = objects.action
+    before = (action.history.count(), action.timeframe, action.retired_on)
+    posts = [
+        ("actionplan:action-edit", {"pk": action.pk}, _edit_post(objects)),
+        ("actionplan:action-retire", {"pk": action.pk},
+         {"retired_on": "2016-01-01", "reason": "x", "confirm": "yes"}),
+        ("actionplan:action-reinstate", {"pk": objects.retired.pk}, {"reason": "x"}),
+        ("actionplan:action-add", {"slug": WSCB_SLUG}, _new_action(objects)),
+    ]  # fmt: skip
+    for name, kwargs, data in posts:
+        assert client.post(reverse(name, kwargs=kwargs), data).status_code == 403
+    action.refresh_from_db()
+    objects.retired.refresh_from_db()
+    assert (action.history.count(), action.timeframe, action.retired_on) == before
+    assert objects.retired.is_retired
+    assert not action.plan.actions.filter(reference="2.1.9").exists()

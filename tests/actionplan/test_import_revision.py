@@ -299,7 +299,7 @@ def test_support_preview_and_confirm_a_revision_in_the_app(
     )  # fmt: skip
     assert _statuses() == history
     plan_page = support_client.get(wscb_plan.get_absolute_url()).content.decode()
-    assert '<strong>Retired</strong> <span class="muted">on 1 Apr 2016' in plan_page
+    assert "<td>1 Apr 2016</td><td>Board meeting of 31 March</td>" in plan_page  # retired
 
 
 def test_the_same_file_again_says_no_changes_and_offers_no_confirm(

@@ -27,15 +27,17 @@ LONDON = ZoneInfo("Europe/London")
 MACHINE_MAPPING = [
     "reference", "level1", "level2", "description", "owners", "measures",
     "accountable_body", "timeframe", "start_date", "due_date", "status", "status_date",
-    "commentary",
+    "commentary", "",
 ]  # fmt: skip
+# The last column, when an action was retired, is not read by a first import: a new plan's
+# actions are all in it (the re-import of a revised plan reads it).
 # The Excel file for people (exports.SHEET_COLUMNS) has the same columns in words, below its
 # title lines, and three more that the import leaves out (the people in the owner roles, the
-# due date's revision and overdue).
+# due date's revision and overdue), besides when it was retired.
 SHEET_MAPPING = [
     "reference", "level1", "level2", "description", "owners", "", "measures",
     "accountable_body", "timeframe", "start_date", "due_date", "", "status", "", "status_date",
-    "commentary",
+    "commentary", "",
 ]  # fmt: skip
 
 

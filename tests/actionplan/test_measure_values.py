@@ -263,7 +263,7 @@ def test_action_page_queries_do_not_grow_with_measures_and_quarters(
     assert count() == before
     # As test_my_actions' pinned action page (the reporting quarter, the roles' holders, due
     # date revisions...), and the measures' values (one query for all)
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(22):
         client.get(target_action.get_absolute_url())
 
 

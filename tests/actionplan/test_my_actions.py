@@ -95,8 +95,10 @@ def test_action_page_query_count_is_fixed(client, owner, target_action, django_a
     # range, open rounds, the latest updates), action (+plan, objective, priority, body, latest
     # update, author), owner links (+role, agency), the roles' holders, due date revisions,
     # measures, milestones, related, can_update_action's groups, chaired bodies and held roles, the
-    # next action needing an update (this one has its update for the quarter), history (+authors)
-    with django_assert_num_queries(18):
+    # next action needing an update (this one has its update for the quarter), history (+authors),
+    # and its changes (plan_edits.action_changes): its own, its owners', its measures' and its
+    # related actions' history records (+who); the trail's pin is in test_plan_edit_queries.py
+    with django_assert_num_queries(22):
         response = client.get(url)
     assert response.content.decode().count("Update 1") == 11  # "Update 1" and "Update 10-19"
 

@@ -12,7 +12,7 @@ a 1280-pixel screen shows at 400% zoom, WCAG 1.4.10); wide tables scroll in thei
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -25,6 +25,7 @@ from actionplan.exports import render
 from actionplan.importing.commit import plan_import_commit, plan_import_create, plan_import_map
 from actionplan.importing.revision import plan_import_revise
 from actionplan.models import MeasureValue, Plan, Rag
+from actionplan.plan_edits import action_retire
 from actionplan.quarters import Quarter
 from actionplan.rounds import round_open, sign_off_create
 from actionplan.services import (
@@ -108,6 +109,27 @@ def add_stalled_and_failed_packs(ctx):
             requested_by=support, requested_at=long_ago, updated_at=long_ago, status=status,
             progress="Laid out part 3 of 7" if not error else "", error=error,
         )  # fmt: skip
+
+
+def retire_the_action(ctx):
+    action_retire(action=ctx.action, on=date(2016, 1, 1), reason="Merged into 2.1.2",
+                  by=ctx.person("business_support"))  # fmt: skip
+
+
+def change_the_action(page, ctx):
+    page.goto(reverse("actionplan:action-edit", kwargs={"pk": ctx.action.pk}))
+    page.get_by_label("Timeframe", exact=True).fill("End March 2016")
+    page.get_by_label("Reason for the change").fill("Board meeting, 12 January 2016")
+    page.get_by_role("button", name="Save the changes").click()
+
+
+def ask_to_retire(page, ctx):
+    page.get_by_label("Why it is retired").fill("Merged into 2.1.2 by the Board")
+    page.get_by_role("button", name="Continue").click()
+
+
+def open_retired(page, ctx):
+    page.get_by_text("Retired actions (1)").click()
 
 
 def update_through_the_form(page, ctx):
@@ -524,6 +546,38 @@ SCREENS = [
            arrange=revise_the_plan),
     Screen("import: plan revised", "business_support", import_url("actionplan:import-done"),
            "Plan revised", arrange=lambda ctx: revise_the_plan(ctx, confirmed=True)),
+    # Keeping the plan current (business support).
+    Screen("edit an action", "business_support", action_url("actionplan:action-edit"),
+           "Reason for the change"),
+    Screen("edit an action: errors", "business_support", action_url("actionplan:action-edit"),
+           "There is a problem", act=fill_and_submit("Save the changes", Reference="R3")),
+    Screen("edit an action, 320px", "business_support", action_url("actionplan:action-edit"),
+           "Reason for the change", width=320),
+    Screen("action page: changed, with its changes", "business_support",
+           action_url("actionplan:action-detail"), "Changes to this action",
+           act=change_the_action),
+    Screen("retire an action", "business_support", action_url("actionplan:action-retire"),
+           "What retiring means"),
+    Screen("retire an action: errors", "business_support",
+           action_url("actionplan:action-retire"), "There is a problem",
+           act=fill_and_submit("Continue")),
+    Screen("retire an action: confirm", "business_support",
+           action_url("actionplan:action-retire"), "Check before you retire",
+           act=ask_to_retire),
+    Screen("action page: retired", "owner", action_url("actionplan:action-detail"),
+           "Retired on 1 Jan 2016", arrange=retire_the_action),
+    Screen("reinstate an action", "business_support", action_url("actionplan:action-reinstate"),
+           "Reinstate this action", arrange=retire_the_action),
+    Screen("plan page: retired actions open", "business_support",
+           url("actionplan:plan-detail", slug="wscb-cse-2015-18"), "Merged into 2.1.2",
+           arrange=retire_the_action, act=open_retired),
+    Screen("add an action", "business_support",
+           url("actionplan:action-add", slug="wscb-cse-2015-18"), "Add an action"),
+    Screen("add a priority: errors", "business_support",
+           url("actionplan:priority-add", slug="wscb-cse-2015-18"), "There is a problem",
+           act=fill_and_submit("Add a priority")),
+    Screen("add an objective", "business_support",
+           url("actionplan:objective-add", slug="wscb-cse-2015-18"), "Add an objective"),
     # Reporting rounds.
     Screen("reporting rounds", "business_support", url("actionplan:round-list"), "Q3 2015/16",
            arrange=open_round),

@@ -130,7 +130,9 @@ def test_the_xlsx_and_csv_exports_cope_with_any_stored_text(
         response = client.get(url)
         assert response.status_code == 200, url
         sheet = load_workbook(io.BytesIO(response.content)).active
-        commentaries = [row[-1] for row in sheet.iter_rows(min_row=2, values_only=True)]
+        rows = list(sheet.iter_rows(min_row=2, values_only=True))
+        column = next(row for row in rows if "Commentary" in row).index("Commentary")
+        commentaries = [row[column] for row in rows]
         assert "Before \ufffd" in "".join(filter(None, commentaries))
     response = client.get(reverse("actionplan:plan-export", args=[WSCB_SLUG, "csv"]))
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
