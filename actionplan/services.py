@@ -23,6 +23,7 @@ from actionplan.models import (
     Measure,
     MeasureValue,
     OwnerChange,
+    OwnerChangeEmail,
     OwnerChangeNotice,
     StatusUpdate,
     StatusUpdateDraft,
@@ -332,19 +333,78 @@ def status_update_draft_discard(*, action: Action, author) -> bool:
 
 
 @transaction.atomic
+def owner_changes_tell(*, changes: list[tuple[int, int, str]]) -> list[OwnerChangeNotice]:
+    """Tell people of (person id, action id, OwnerChange) rows: a notice per row, shown in the
+    app on their next visit, and one e-mail per person listing all of theirs, sent by the
+    background worker once this transaction commits (actionplan.owner_emails), never in the
+    request. Only active people with an e-mail address are e-mailed. Four queries."""
+    if not changes:
+        return []
+    people = {person_id for person_id, _, _ in changes}
+    reachable = User.objects.filter(pk__in=people, is_active=True, email__gt="")
+    emails = OwnerChangeEmail.objects.bulk_create(
+        [OwnerChangeEmail(person_id=pk) for pk in sorted(reachable.values_list("pk", flat=True))]
+    )
+    email_of = {email.person_id: email for email in emails}
+    notices = OwnerChangeNotice.objects.bulk_create(
+        [
+            OwnerChangeNotice(
+                person_id=person_id,
+                action_id=action_id,
+                change=change,
+                email=email_of.get(person_id),
+            )  # fmt: skip
+            for person_id, action_id, change in changes
+        ]
+    )
+    User.objects.filter(pk__in=people).update(has_unread_notices=True)
+    if emails:
+        from actionplan.tasks import send_owner_change_emails  # tasks import this module
+
+        transaction.on_commit(send_owner_change_emails.enqueue)
+    return notices
+
+
+def _changes(person_id: int, before: set[int], after: set[int]) -> list[tuple[int, int, str]]:
+    return [(person_id, pk, OwnerChange.GAINED) for pk in sorted(after - before)] + [
+        (person_id, pk, OwnerChange.LOST) for pk in sorted(before - after)
+    ]
+
+
+@transaction.atomic
 def owner_change_notices_create(*, action: Action, people_before: set[int]) -> list:
-    """Tell the people who gained or lost `action` when its owner roles changed, in the app
-    on their next visit: compares the active holders of its owner roles before the change
+    """Tell the people who gained or lost `action` when its owner roles changed
+    (owner_changes_tell): compares the active holders of its owner roles before the change
     (`people_before`, Action.owner_holder_ids() read then) with those now. Someone who still
     holds another of its owner roles is told nothing."""
     after = action.owner_holder_ids()
-    changes = [(pk, OwnerChange.GAINED) for pk in sorted(after - people_before)]
-    changes += [(pk, OwnerChange.LOST) for pk in sorted(people_before - after)]
-    notices = OwnerChangeNotice.objects.bulk_create(
-        [OwnerChangeNotice(person_id=pk, action=action, change=change) for pk, change in changes]
-    )
-    User.objects.filter(pk__in=[pk for pk, _ in changes]).update(has_unread_notices=True)
-    return notices
+    changes = [(pk, action.pk, OwnerChange.GAINED) for pk in sorted(after - people_before)]
+    changes += [(pk, action.pk, OwnerChange.LOST) for pk in sorted(people_before - after)]
+    return owner_changes_tell(changes=changes)
+
+
+def owned_action_ids(person_ids) -> dict[int, set[int]]:
+    """The actions each of these people owns through the roles they hold, if they are active
+    (one query): what holder_changes_tell compares before and after a change of roles."""
+    rows = ActionOwner.objects.filter(
+        role__holders__in=person_ids, role__holders__is_active=True
+    ).values_list("role__holders", "action_id")
+    owned: dict[int, set[int]] = {pk: set() for pk in person_ids}
+    for person_id, action_id in rows:
+        owned[person_id].add(action_id)
+    return owned
+
+
+@transaction.atomic
+def holder_changes_tell(*, before: dict[int, set[int]]) -> list:
+    """Tell people who gained or lost actions because the roles they hold changed (the people
+    pages, the admin): `before` is owned_action_ids() of everyone whose roles may have
+    changed, read before the change."""
+    after = owned_action_ids(list(before))
+    changes = []
+    for person_id in sorted(before):
+        changes += _changes(person_id, before[person_id], after[person_id])
+    return owner_changes_tell(changes=changes)
 
 
 @transaction.atomic
