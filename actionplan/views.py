@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import slugify
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
@@ -201,6 +201,7 @@ def _keep_posted_text_as_draft(request, pk) -> str:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def action_revise_due_date(request, pk):
     action = get_action_for_due_date_revision(request, pk)
     form = DueDateRevisionForm(request.POST if request.method == "POST" else None)
@@ -214,6 +215,10 @@ def action_revise_due_date(request, pk):
                 for message in errors:
                     form.add_error(field, message)
         else:
+            log_user_event(
+                request, "due_date_revised", action=action.pk, reference=action.reference,
+                due_date=revision.due_date, previous=revision.previous_due_date,
+            )  # fmt: skip
             messages.success(
                 request,
                 f"Action {action.reference} is now due {revision.due_date:%-d %B %Y}.",
