@@ -384,10 +384,11 @@ def owner_change_notices_create(*, action: Action, people_before: set[int]) -> l
 
 
 def owned_action_ids(person_ids) -> dict[int, set[int]]:
-    """The actions each of these people owns through the roles they hold, if they are active
-    (one query): what holder_changes_tell compares before and after a change of roles."""
+    """The actions still in the plan (not retired) each of these people owns through the
+    roles they hold, if they are active (one query): what holder_changes_tell compares before
+    and after a change of roles."""
     rows = ActionOwner.objects.filter(
-        role__holders__in=person_ids, role__holders__is_active=True
+        role__holders__in=person_ids, role__holders__is_active=True, action__retired_on=None
     ).values_list("role__holders", "action_id")
     owned: dict[int, set[int]] = {pk: set() for pk in person_ids}
     for person_id, action_id in rows:

@@ -3,7 +3,7 @@ told in the app (issue 17): one e-mail per person and change, sent by the backgr
 through a real SMTP server (aiosmtpd) after the change commits, never twice."""
 
 import threading
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import time_machine
@@ -114,6 +114,7 @@ def test_a_role_given_on_the_people_pages_sends_one_email_listing_its_actions(
     role = make_role(title="CSE lead")
     first = make_action(owners=[role])
     actions = [first] + [make_action(objective=first.objective, owners=[role]) for _ in range(4)]
+    make_action(objective=first.objective, owners=[role], retired_on=date(2015, 12, 1))
     person = make_user(username="pat", first_name="Pat", email="pat@example.org")
     client.force_login(business_support)
     url = reverse("actionplan:person-edit", args=[person.pk])
