@@ -707,8 +707,9 @@ class Measure(models.Model):
     )
 
     # The band of the latest quarter's value against target, denormalised by the services that
-    # write values or targets (actionplan.services.measure_values_record, measure_band_refresh)
-    # for the dashboards' "measures off target"; "" with no value or no target.
+    # write values or targets (actionplan.services.measure_values_record, measure_band_refresh),
+    # shown in the admin (the dashboards read each value's band as of their date:
+    # MeasureValue.against_target); "" with no value or no target.
     current_rag = models.CharField(
         "against target", max_length=10, choices=Rag.choices, blank=True, editable=False
     )
@@ -832,6 +833,12 @@ class MeasureValue(models.Model):
     recorded_at = models.DateTimeField("recorded at", default=timezone.now)
     is_demo = models.BooleanField(
         "demo data", default=False, help_text="Made by seed_demo, not by a real person."
+    )
+    # The `rag` property's answer, kept for the dashboards' measure figures as of a quarter
+    # (dashboards.measures_off_target_q): written with the value, and again when the measure's
+    # target changes (services.measure_band_refresh); "" with no value or no target.
+    against_target = models.CharField(
+        "against target", max_length=10, choices=Rag.choices, blank=True, editable=False
     )
 
     objects = MeasureValueQuerySet.as_manager()

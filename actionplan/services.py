@@ -238,6 +238,7 @@ def measure_values_record(
                 recorded_by=update.author,
                 recorded_at=update.created_at,
                 is_demo=update.is_demo,
+                against_target=band(item.value, measures[pk].target_for(quarter)) or "",
             )
             for pk, item in given.items()
         ]
@@ -271,11 +272,17 @@ def measure_quantify(*, measure: Measure, fields: dict) -> Measure:
 
 @transaction.atomic
 def measure_band_refresh(*, measure: Measure) -> Measure:
-    """Band the measure's latest quarter's value again, after its target or tolerance changed
-    (the admin calls this when it saves a measure)."""
-    latest = (
-        MeasureValue.objects.filter(measure=measure).order_by("-quarter", "-recorded_at", "-pk")
-    ).first()
+    """Band the measure's values again, after its target or tolerance changed (the admin
+    calls this when it saves a measure): each value's own band, and the latest quarter's as
+    the measure's current one."""
+    values = list(MeasureValue.objects.filter(measure=measure))
+    for value in values:
+        value.measure = measure  # its band reads the measure just changed
+        value.against_target = value.rag or ""
+    MeasureValue.objects.bulk_update(values, ["against_target"], batch_size=500)
+    latest = max(
+        values, key=lambda value: (value.quarter, value.recorded_at, value.pk), default=None
+    )
     if latest is None or not measure.is_quantified:
         Measure.objects.filter(pk=measure.pk).update(current_rag="", current_quarter="")
         measure.current_rag = measure.current_quarter = ""

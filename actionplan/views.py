@@ -485,13 +485,14 @@ class BodyDashboardView(LoginRequiredMixin, SingleTableMixin, FilterView):
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
-        return kwargs | {"body": self.body}
+        return kwargs | {"body": self.body, "as_of": self.as_of.day}
 
     def get_table_kwargs(self):
         caption = f"Actions of {self.body.name}, as of {_long_date(self.as_of.day)}"
         return {
             "exclude": ("accountable_body",),
             "caption": caption,
+            "as_of": self.as_of.day,
             "page_size": self.table_pagination["per_page"],
         }
 
@@ -533,7 +534,7 @@ def body_export(request, pk, fmt):
     body = get_object_or_404(AccountableBody, pk=pk)
     as_of = _as_of(request)
     actions = Action.objects.filter(accountable_body=body).for_dashboard(as_of=as_of.day)
-    filterset = ActionFilter(request.GET, queryset=actions, body=body)
+    filterset = ActionFilter(request.GET, queryset=actions, body=body, as_of=as_of.day)
     if as_of.form.errors or not filterset.is_valid():
         # Never export something other than what was asked for: show the errors instead.
         url = reverse("actionplan:body-dashboard", kwargs={"pk": body.pk})
@@ -600,6 +601,7 @@ def overview(request):
         caption=f"Overdue actions as of {_long_date(as_of.day)}",
         caption_id="overdue-caption",
         as_of_query=as_of.query,
+        as_of=as_of.day,
         page_size=OVERDUE_PAGE_SIZE,
     )
     total = dashboards.totals(by_priority)
