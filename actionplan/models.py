@@ -1009,6 +1009,9 @@ class StatusUpdateDraft(models.Model):
     rag = models.CharField("RAG status", max_length=10, choices=Rag.choices, blank=True)
     commentary = models.TextField("commentary", max_length=COMMENTARY_MAX_LENGTH, blank=True)
     evidence_url = models.CharField("evidence link", max_length=500, blank=True)
+    # The quantified measures' fields as typed, unchecked: {measure id: {"value": text,
+    # "estimate": bool, "note": text}}, only for measures something was typed for.
+    measure_values = models.JSONField("measure values typed", default=dict, blank=True)
     # Restoring the draft restores this too, so that saving it finds any update made since.
     version = models.PositiveIntegerField("action version written against")
     saved_at = models.DateTimeField("saved at", default=timezone.now)

@@ -316,9 +316,17 @@ def plan_load(*, path: Path) -> int:
 
 @transaction.atomic
 def status_update_draft_save(
-    *, action: Action, author, rag: str, commentary: str, evidence_url: str, version: int
+    *,
+    action: Action,
+    author,
+    rag: str,
+    commentary: str,
+    evidence_url: str,
+    version: int,
+    measure_values: dict | None = None,
 ) -> StatusUpdateDraft:
-    """Keep what `author` has typed into `action`'s update form, replacing their last draft."""
+    """Keep what `author` has typed into `action`'s update form, replacing their last draft.
+    `measure_values`: the quantified measures' fields as typed (StatusUpdateDraft)."""
     draft, _ = StatusUpdateDraft.objects.update_or_create(
         action=action,
         author=author,
@@ -326,6 +334,7 @@ def status_update_draft_save(
             "rag": rag,
             "commentary": commentary,
             "evidence_url": evidence_url,
+            "measure_values": measure_values or {},
             "version": version,
             "saved_at": timezone.now(),
         },

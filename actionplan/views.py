@@ -40,6 +40,7 @@ from actionplan.forms import (
     MeasureQuantifyForm,
     StatusUpdateDraftForm,
     StatusUpdateForm,
+    draft_initial,
 )
 from actionplan.measure_charts import series_for
 from actionplan.models import AccountableBody, Action, Plan, Priority, Rag, StatusUpdateDraft
@@ -62,7 +63,6 @@ NOT_FILTERS = {"as_of", "quarter", "sort", "page"}
 DASHBOARD_EXPORTS = {"csv", "xlsx"}
 # What restoring a draft puts back into the update form: the version too, so that saving it
 # finds any update made since the draft was written.
-DRAFT_FIELDS = ["rag", "commentary", "evidence_url", "version"]
 # The overview pages its overdue actions: a large partnership can have thousands.
 OVERDUE_PAGE_SIZE = 50
 
@@ -193,10 +193,10 @@ def _keep_posted_text_as_draft(request, pk) -> str:
     action = Action.objects.for_list().filter(pk=pk).first()
     if action is None or not can_update_action(request.user, action):
         return ""
-    form = StatusUpdateDraftForm(request.POST)
+    form = StatusUpdateDraftForm(request.POST, measure_ids=_quantified_ids(action))
     if not form.is_valid() or not (form.cleaned_data["commentary"].strip()):
         return ""
-    status_update_draft_save(action=action, author=request.user, **form.cleaned_data)
+    status_update_draft_save(action=action, author=request.user, **form.draft_data())
     return f"What you wrote on action {action.reference} is kept as a draft for you."
 
 
@@ -261,7 +261,7 @@ def action_update(request, pk):
         restored = draft is not None and request.GET.get("draft") == "restore"
         initial = {"version": action.version, "rag": action.current_rag}
         if restored:
-            initial = {name: getattr(draft, name) for name in DRAFT_FIELDS}
+            initial = draft_initial(draft)
         form = StatusUpdateForm(initial=initial, **measures)
     context = {
         "action": action,
@@ -285,6 +285,11 @@ def _measure_form_kwargs(action: Action) -> dict:
     return {"measures": measures, "previous": previous, "quarter": quarter}
 
 
+def _quantified_ids(action: Action) -> list[int]:
+    """The action's quantified measures, whose values a draft keeps as typed (one query)."""
+    return [measure.pk for measure in action.measures.all() if measure.is_quantified]
+
+
 def _form_after_conflict(data, version, measures):
     """Keep what the person typed, but against the new version, so saving again is a choice."""
     data = data.copy()
@@ -298,10 +303,10 @@ def action_draft_save(request, pk):
     """The update form's draft, saved as the person types (static/js/drafts.js). JSON: a
     sentence for the form's draft status line, and the session's time left."""
     action = get_action_for_update(request, pk)
-    form = StatusUpdateDraftForm(request.POST)
+    form = StatusUpdateDraftForm(request.POST, measure_ids=_quantified_ids(action))
     if not form.is_valid():
         return JsonResponse({"message": f"Draft not saved: {form.error_text()}"}, status=400)
-    draft = status_update_draft_save(action=action, author=request.user, **form.cleaned_data)
+    draft = status_update_draft_save(action=action, author=request.user, **form.draft_data())
     clock = date_format(timezone.localtime(draft.saved_at), "H:i")
     return JsonResponse(
         {
