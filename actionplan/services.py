@@ -369,7 +369,7 @@ def owner_changes_tell(*, changes: list[tuple[int, int, str]]) -> list[OwnerChan
                 action_id=action_id,
                 change=change,
                 email=email_of.get(person_id),
-            )  # fmt: skip
+            )
             for person_id, action_id, change in changes
         ]
     )

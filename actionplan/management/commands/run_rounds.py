@@ -32,13 +32,13 @@ class Command(BaseCommand):
                 self.stdout.write(f"{reporting_round}: {sent} e-mail(s) sent")
             else:
                 send_round_emails.enqueue(reporting_round.pk)
-        waiting = OwnerChangeEmail.objects.filter(sent_at__isnull=True).exists()
         if now:
             self.stdout.write(f"Owner changes: {owner_emails.send_due()} e-mail(s) sent")
-        elif waiting:
+            return
+        waiting = OwnerChangeEmail.objects.filter(sent_at__isnull=True).exists()
+        if waiting:
             send_owner_change_emails.enqueue()
-        if not now:
-            self.stdout.write(
-                f"Enqueued e-mails for {len(rounds)} open round(s)"
-                + (" and waiting owner changes." if waiting else ".")
-            )
+        self.stdout.write(
+            f"Enqueued e-mails for {len(rounds)} open round(s)"
+            + (" and waiting owner changes." if waiting else ".")
+        )
