@@ -353,15 +353,28 @@ def owner_changes_tell(*, changes: list[tuple[int, int, str]]) -> list[OwnerChan
     """Tell people of (person id, action id, OwnerChange) rows: a notice per row, shown in the
     app on their next visit, and one e-mail per person listing all of theirs, sent by the
     background worker once this transaction commits (actionplan.owner_emails), never in the
-    request. Only active people with an e-mail address are e-mailed. Four queries."""
+    request. Only active people with an e-mail address are e-mailed. Five queries.
+
+    A person's e-mail not yet taken by a sender gets the new notices too, so that a change
+    made of many (a plan revision changing the owners of many actions, each through
+    action_owners_set) sends them one e-mail. It is locked first: a sender's claim waits for
+    this transaction, then reads every notice, the new ones included."""
     if not changes:
         return []
     people = {person_id for person_id, _, _ in changes}
     reachable = User.objects.filter(pk__in=people, is_active=True, email__gt="")
-    emails = OwnerChangeEmail.objects.bulk_create(
-        [OwnerChangeEmail(person_id=pk) for pk in sorted(reachable.values_list("pk", flat=True))]
+    pending = OwnerChangeEmail.objects.select_for_update().filter(
+        person__in=reachable, sent_at=None, claimed_at=None
     )
-    email_of = {email.person_id: email for email in emails}
+    email_of = {email.person_id: email for email in pending.order_by("pk")}
+    emails = OwnerChangeEmail.objects.bulk_create(
+        [
+            OwnerChangeEmail(person_id=pk)
+            for pk in sorted(reachable.values_list("pk", flat=True))
+            if pk not in email_of
+        ]
+    )
+    email_of |= {email.person_id: email for email in emails}
     notices = OwnerChangeNotice.objects.bulk_create(
         [
             OwnerChangeNotice(
@@ -374,7 +387,7 @@ def owner_changes_tell(*, changes: list[tuple[int, int, str]]) -> list[OwnerChan
         ]
     )
     User.objects.filter(pk__in=people).update(has_unread_notices=True)
-    if emails:
+    if email_of:
         from actionplan.tasks import send_owner_change_emails  # tasks import this module
 
         transaction.on_commit(send_owner_change_emails.enqueue)

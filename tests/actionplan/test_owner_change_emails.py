@@ -84,6 +84,27 @@ def test_a_change_emails_each_person_who_gains_or_loses_it_once(
 
 
 @pytest.mark.django_db
+def test_changes_to_many_actions_before_it_goes_make_one_email_per_person(smtp_inbox):
+    """As a plan revision changes the owners of many actions, each through action_owners_set:
+    the e-mail not yet sent takes the later notices too."""
+    action, roles, _ = _world()
+    other = make_action(objective=action.objective, reference="2.1.5", owners=[roles["old"]])
+    with transaction.atomic():
+        action_owners_set(action=action, roles=[roles["new"]])
+        action_owners_set(action=other, roles=[roles["new"]])
+    assert send_due() == 2
+    assert _recipients(smtp_inbox) == ["nina@example.org", "olive@example.org"]
+    (nina,) = smtp_inbox.to("nina@example.org")
+    assert nina["Subject"] == "Your actions have changed: 2 actions now yours to update"
+    html = nina.get_body(("html",)).get_content()
+    assert "Update action 2.1.4:" in html and "Update action 2.1.5:" in html
+    # Once sent, a later change makes a new e-mail.
+    action_owners_set(action=other, roles=[roles["old"]])
+    assert send_due() == 2 and len(smtp_inbox.messages) == 4
+    assert smtp_inbox.to("nina@example.org")[-1]["Subject"].endswith("1 action no longer yours")
+
+
+@pytest.mark.django_db
 def test_people_without_an_address_are_told_in_the_app_only(smtp_inbox):
     action, roles, people = _world()
     action_owners_set(action=action, roles=[roles["new"]])
