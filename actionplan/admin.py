@@ -27,7 +27,12 @@ from actionplan.models import (
     SignOff,
     StatusUpdate,
 )
-from actionplan.services import measure_band_refresh, owner_change_notices_create
+from actionplan.services import (
+    holder_changes_tell,
+    measure_band_refresh,
+    owned_action_ids,
+    owner_change_notices_create,
+)
 
 
 class PriorityInline(RefuseControlCharactersAdminMixin, admin.TabularInline):
@@ -172,6 +177,16 @@ class OwnerRoleAdmin(RefuseControlCharactersAdminMixin, SimpleHistoryAdmin):
     search_fields = ["title", "agency__name"]
     autocomplete_fields = ["holders"]
 
+    def save_related(self, request, form, formsets, change):
+        """Save the holders, then tell the people given or relieved of the role of the actions
+        that gives or takes away (inside the admin's transaction)."""
+        people = {person.pk for person in form.cleaned_data.get("holders", [])}
+        if change:
+            people |= set(form.instance.holders.values_list("pk", flat=True))
+        before = owned_action_ids(sorted(people))
+        super().save_related(request, form, formsets, change)
+        holder_changes_tell(before=before)
+
 
 # People and agencies belong to accounts, which knows nothing of the plan. The plan declares
 # who holds its roles and chairs its bodies, so it adds those to their admin pages here, as
@@ -204,6 +219,13 @@ admin.site.unregister([User, Agency])
 @admin.register(User)
 class UserAdmin(accounts_admin.UserAdmin):
     inlines = [RolesHeldInline, BodiesChairedInline]
+
+    def save_related(self, request, form, formsets, change):
+        """Save the roles held, then tell the person of the actions a change gives or takes
+        away (inside the admin's transaction)."""
+        before = owned_action_ids([form.instance.pk])
+        super().save_related(request, form, formsets, change)
+        holder_changes_tell(before=before)
 
 
 @admin.register(Agency)

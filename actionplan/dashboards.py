@@ -8,10 +8,19 @@ a past quarter counts statuses as they stood then. Each headline figure carries 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from actionplan.models import Action, Measure, Plan, ReportingRound, StatusUpdate, start_of_day
+from actionplan.models import (
+    Action,
+    Measure,
+    MeasureValue,
+    Plan,
+    ReportingRound,
+    StatusUpdate,
+    start_of_day,
+)
 from actionplan.quarters import Quarter, financial_year_quarters
 from actionplan.rag import LEVELS, OPEN_VALUES, VALUES, Rag, level, rag_as_of_q
 
@@ -35,37 +44,47 @@ def due_between_q(first: date, last: date) -> Q:
 OFF_TARGET = [Rag.RED, Rag.AMBER]
 
 
-def _off_target() -> Exists:
-    off = Measure.objects.filter(action=OuterRef("pk"), current_rag__in=OFF_TARGET)
-    return Exists(off)
+def band_as_of(as_of: date) -> Coalesce:
+    """A measure's band against target as of `as_of`, for annotating measures: the band of its
+    latest value for a quarter up to the one containing `as_of` (of a quarter's values the
+    latest recorded, so a correction wins), "" with none. The rule of the Board pack's measure
+    series (measure_charts.series_for): a past quarter shows the values reported for it and
+    before, never a later quarter's."""
+    latest = MeasureValue.objects.filter(
+        measure=OuterRef("pk"), quarter__lte=Quarter.containing(as_of).slug
+    ).order_by("-quarter", "-recorded_at", "-pk")
+    return Coalesce(Subquery(latest.values("against_target")[:1]), Value(""))
 
 
-def _all_on_target():
+def measures_banded_as_of(as_of: date) -> QuerySet:
+    """The outer action's quantified measures, each with its band_as_of(as_of)."""
     measures = Measure.objects.filter(action=OuterRef("pk")).exclude(unit="")
-    return Exists(measures.filter(current_rag=Rag.GREEN)) & ~Exists(
-        measures.exclude(current_rag=Rag.GREEN)
+    return measures.annotate(band_as_of=band_as_of(as_of))
+
+
+def measures_off_target_q(as_of: date) -> Q:
+    """Some quantified measure's latest value by `as_of` is Red or Amber against its target."""
+    return Q(Exists(measures_banded_as_of(as_of).filter(band_as_of__in=OFF_TARGET)))
+
+
+def measures_all_on_target_q(as_of: date) -> Q:
+    """Every quantified measure's latest value by `as_of` is Green, and there is at least
+    one."""
+    measures = measures_banded_as_of(as_of)
+    return Q(Exists(measures.filter(band_as_of=Rag.GREEN))) & ~Q(
+        Exists(measures.exclude(band_as_of=Rag.GREEN))
     )
 
 
-def measures_off_target_q() -> Q:
-    """Some quantified measure's latest value is Red or Amber against its target (the
-    measure's current band, Measure.current_rag, whatever the dashboard's date)."""
-    return Q(_off_target())
-
-
-def measures_all_on_target_q() -> Q:
-    """Every quantified measure's latest value is Green, and there is at least one."""
-    return Q(_all_on_target())
-
-
-def measure_band_counts(actions) -> dict[str, int]:
-    """How many of `actions` have a measure off target, and how many have all on target. One
-    query, over the actions' ids: the figures' own aggregate reads the "as of" annotations,
-    which put it in a subquery where these conditions' outer reference cannot reach."""
+def measure_band_counts(actions, *, as_of: date) -> dict[str, int]:
+    """How many of `actions` have a measure off target by `as_of`, and how many have all on
+    target. One query, over the actions' ids: the figures' own aggregate reads the "as of"
+    annotations, which put it in a subquery where these conditions' outer reference cannot
+    reach."""
     plain = Action.objects.filter(pk__in=actions.values("pk"))
     return plain.aggregate(
-        measures_off=Count("pk", filter=measures_off_target_q()),
-        measures_on=Count("pk", filter=measures_all_on_target_q()),
+        measures_off=Count("pk", filter=measures_off_target_q(as_of)),
+        measures_on=Count("pk", filter=measures_all_on_target_q(as_of)),
     )
 
 
@@ -105,7 +124,7 @@ def headline_figures(actions, *, as_of: date) -> tuple[int, list[Figure], list[F
         total=Count("pk"),
         **{key: Count("pk", filter=q) for key, (q, _) in filters.items()},
     )
-    counts |= measure_band_counts(actions)
+    counts |= measure_band_counts(actions, as_of=as_of)
     measures = {"off": {"measures": "off"}, "on": {"measures": "on"}}
     quarter = Quarter.containing(as_of)
     by_rag = [

@@ -11,6 +11,7 @@ from functools import cached_property, partial
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 from django.utils.formats import date_format
 
 from actionplan.dashboards import (
@@ -123,7 +124,8 @@ class ActionFilter(django_filters.FilterSet):
         label="Measures against target",
         empty_label="Any",
         widget=QuickSelect,
-        help_text="By each quantified measure's latest value: off target is Red or Amber.",
+        help_text="By each quantified measure's latest value by the date: off target is Red or "
+        "Amber.",
     )
     due_from = django_filters.DateFilter(
         field_name="due_as_of",
@@ -152,8 +154,9 @@ class ActionFilter(django_filters.FilterSet):
         fields = []  # all declared above
         form = ActionFilterForm
 
-    def __init__(self, data=None, queryset=None, *, body, **kwargs):
+    def __init__(self, data=None, queryset=None, *, body, as_of: date | None = None, **kwargs):
         super().__init__(data, queryset, **kwargs)
+        self.as_of = as_of or timezone.localdate()  # the measures' bands as of this date
         # Choices list only what the body's actions use. These querysets check a chosen value;
         # the options come from _options, two queries for the four lists.
         actions = Action.objects.filter(accountable_body=body)
@@ -243,8 +246,8 @@ class ActionFilter(django_filters.FilterSet):
 
     def filter_measures(self, queryset, name, value):
         if value == "off":
-            return queryset.filter(measures_off_target_q())
-        return queryset.filter(measures_all_on_target_q())
+            return queryset.filter(measures_off_target_q(self.as_of))
+        return queryset.filter(measures_all_on_target_q(self.as_of))
 
     def filter_not_updated_since(self, queryset, name, value):
         return queryset.filter(not_updated_since_q(value))

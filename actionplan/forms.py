@@ -198,6 +198,21 @@ class MeasureQuantifyForm(RefuseControlCharactersMixin, forms.ModelForm):
         }
 
 
+# A draft's fields, and each measure's (value_<id>, estimate_<id>, note_<id>).
+DRAFT_FIELDS = ["rag", "commentary", "evidence_url", "version"]
+MEASURE_DRAFT_FIELDS = ["value", "estimate", "note"]
+
+
+def draft_initial(draft) -> dict:
+    """The update form's initial data from a draft, its measures' fields included (those the
+    form no longer asks for are ignored by it)."""
+    initial = {name: getattr(draft, name) for name in DRAFT_FIELDS}
+    for pk, entry in draft.measure_values.items():
+        for name in MEASURE_DRAFT_FIELDS:
+            initial[f"{name}_{pk}"] = entry.get(name, "")
+    return initial
+
+
 class StatusUpdateDraftForm(RefuseControlCharactersMixin, forms.Form):
     """The update form as the person is typing it: nothing is required and only size and
     control characters are checked; StatusUpdateForm checks the rest when they save."""
@@ -210,6 +225,30 @@ class StatusUpdateDraftForm(RefuseControlCharactersMixin, forms.Form):
     )
     evidence_url = forms.CharField(required=False, strip=False, max_length=500)
     version = forms.IntegerField(min_value=0, max_value=2**31 - 1)
+
+    def __init__(self, *args, measure_ids=(), **kwargs):
+        """`measure_ids`: the action's quantified measures, whose fields (as StatusUpdateForm
+        names them) are kept as typed, checked for size and control characters only."""
+        super().__init__(*args, **kwargs)
+        self.measure_ids = list(measure_ids)
+        for pk in self.measure_ids:
+            self.fields[f"value_{pk}"] = forms.CharField(required=False, strip=False, max_length=40)
+            self.fields[f"estimate_{pk}"] = forms.BooleanField(required=False)
+            self.fields[f"note_{pk}"] = forms.CharField(
+                required=False, strip=False, max_length=1000
+            )
+            for name in ["value", "note"]:
+                refuse_control_characters(self.fields[f"{name}_{pk}"])
+
+    def draft_data(self) -> dict:
+        """The keyword arguments of services.status_update_draft_save. Call after is_valid()."""
+        data = {name: self.cleaned_data[name] for name in DRAFT_FIELDS}
+        typed = {}
+        for pk in self.measure_ids:
+            entry = {name: self.cleaned_data[f"{name}_{pk}"] for name in MEASURE_DRAFT_FIELDS}
+            if any(entry.values()):
+                typed[str(pk)] = entry
+        return data | {"measure_values": typed}
 
     def error_text(self) -> str:
         """The errors as one sentence for the form's draft status line."""

@@ -718,8 +718,9 @@ class Measure(models.Model):
     )
 
     # The band of the latest quarter's value against target, denormalised by the services that
-    # write values or targets (actionplan.services.measure_values_record, measure_band_refresh)
-    # for the dashboards' "measures off target"; "" with no value or no target.
+    # write values or targets (actionplan.services.measure_values_record, measure_band_refresh),
+    # shown in the admin (the dashboards read each value's band as of their date:
+    # MeasureValue.against_target); "" with no value or no target.
     current_rag = models.CharField(
         "against target", max_length=10, choices=Rag.choices, blank=True, editable=False
     )
@@ -843,6 +844,12 @@ class MeasureValue(models.Model):
     recorded_at = models.DateTimeField("recorded at", default=timezone.now)
     is_demo = models.BooleanField(
         "demo data", default=False, help_text="Made by seed_demo, not by a real person."
+    )
+    # The `rag` property's answer, kept for the dashboards' measure figures as of a quarter
+    # (dashboards.measures_off_target_q): written with the value, and again when the measure's
+    # target changes (services.measure_band_refresh); "" with no value or no target.
+    against_target = models.CharField(
+        "against target", max_length=10, choices=Rag.choices, blank=True, editable=False
     )
 
     objects = MeasureValueQuerySet.as_manager()
@@ -1013,6 +1020,9 @@ class StatusUpdateDraft(models.Model):
     rag = models.CharField("RAG status", max_length=10, choices=Rag.choices, blank=True)
     commentary = models.TextField("commentary", max_length=COMMENTARY_MAX_LENGTH, blank=True)
     evidence_url = models.CharField("evidence link", max_length=500, blank=True)
+    # The quantified measures' fields as typed, unchecked: {measure id: {"value": text,
+    # "estimate": bool, "note": text}}, only for measures something was typed for.
+    measure_values = models.JSONField("measure values typed", default=dict, blank=True)
     # Restoring the draft restores this too, so that saving it finds any update made since.
     version = models.PositiveIntegerField("action version written against")
     saved_at = models.DateTimeField("saved at", default=timezone.now)
@@ -1035,10 +1045,44 @@ class OwnerChange(models.TextChoices):
     LOST = "lost", "No longer yours to update"
 
 
+class OwnerChangeEmail(models.Model):
+    """One e-mail to one person about one change (an action's owner roles, or the roles they
+    hold), listing that change's notices to them. The outbox row: claimed by a conditional
+    UPDATE, sent, then marked sent, as a round's e-mails are (actionplan.owner_emails)."""
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        related_name="owner_change_emails",
+        verbose_name="person",
+    )
+    created_at = models.DateTimeField("planned at", default=timezone.now)
+    claimed_at = models.DateTimeField("being sent since", null=True, blank=True)
+    sent_at = models.DateTimeField("sent at", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("attempts", default=0)
+    next_attempt_at = models.DateTimeField("next attempt at", default=timezone.now)
+    last_error = models.TextField("last error", blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = "owner change e-mail"
+        indexes = [
+            # The sender's "unsent and due" scan (owner_emails.send_due).
+            models.Index(
+                fields=["sent_at", "next_attempt_at"], name="actionplan_owneremail_unsent"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Owner change e-mail to {self.person} ({self.created_at:%d %b %Y %H:%M})"
+
+
 class OwnerChangeNotice(models.Model):
     """Tells a person, in the app on their next visit, that an action became theirs to update
     or stopped being theirs, because its owner roles changed (services.action_owners_set, or
-    the admin's owners inline). Written once; read_at set when shown."""
+    the admin's owners inline) or the roles they hold did (the people pages). Written once;
+    read_at set when shown. `email` is the e-mail that tells them too (none without an
+    address)."""
 
     person = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -1050,6 +1094,14 @@ class OwnerChangeNotice(models.Model):
     change = models.CharField("change", max_length=10, choices=OwnerChange.choices)
     created_at = models.DateTimeField("changed at", default=timezone.now)
     read_at = models.DateTimeField("shown at", null=True, blank=True)
+    email = models.ForeignKey(
+        OwnerChangeEmail,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notices",
+        verbose_name="e-mail",
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -1066,8 +1118,8 @@ class OwnerChangeNotice(models.Model):
         """What the person is told, in the app."""
         action = f"Action {self.action.reference} ({self.action.short_description})"
         if self.change == OwnerChange.GAINED:
-            return f"{action} is now yours to update: a role you hold became one of its owners."
-        return f"{action} is no longer yours to update: no role you hold owns it now."
+            return f"{action} is now yours to update: you hold one of its owner roles."
+        return f"{action} is no longer yours to update: you hold none of its owner roles now."
 
 
 # Reporting rounds live in their own module; imported here so they are this app's models.

@@ -14,6 +14,7 @@ from accounts.invitations import invitation_revoke, invitation_send, person_even
 from accounts.models import Agency, User
 from accounts.permissions import ASSIGNABLE_GROUPS
 from actionplan.models import AccountableBody, OwnerRole
+from actionplan.services import holder_changes_tell, owned_action_ids
 
 
 def _access_groups(access: str) -> list[Group]:
@@ -83,7 +84,9 @@ def person_update(
     bodies: list[AccountableBody],
     access: str,
 ) -> list[str]:
-    """Change a person's details, roles, bodies and Board access; returns what changed."""
+    """Change a person's details, roles, bodies and Board access; returns what changed. A
+    change of roles tells them of the actions it gives or takes away (in the app and by
+    e-mail, services.holder_changes_tell)."""
     changes = []
     for field, value in [("first_name", first_name), ("last_name", last_name),
                          ("agency", agency), ("job_title", job_title)]:  # fmt: skip
@@ -95,7 +98,9 @@ def person_update(
     old_roles, old_bodies = set(person.roles.all()), set(person.chaired_bodies.all())
     if old_roles != set(roles):
         changes.append(f"roles: {_names(old_roles)} → {_names(roles)}")
+        owned_before = owned_action_ids([person.pk])
         person.roles.set(roles)
+        holder_changes_tell(before=owned_before)
     if old_bodies != set(bodies):
         changes.append(f"bodies chaired: {_names(old_bodies)} → {_names(bodies)}")
         person.chaired_bodies.set(bodies)

@@ -32,13 +32,13 @@ class Quarter:
                 "quarter, e.g. 2015-Q3 for October-December 2015 (Q1 = April-June)."
             )
         quarter = cls(int(match["year"]), int(match["number"]))
-        try:
-            quarter.end  # noqa: B018 - its first and last days must be in the calendar
-        except (ValueError, OverflowError):  # 0000-Q3 would end in year 0
+        # Quarters whose financial year is in the calendar: 0000-Q4 (January-March 0001)
+        # has days, but its financial year, 0000/01, starts in year 0.
+        if not FIRST <= quarter <= LAST:
             raise ValueError(
                 f"{text.strip()} is outside the calendar: choose a quarter between "
-                f"{cls(1, 1).slug} and {cls(9998, 4).slug}."
-            ) from None
+                f"{FIRST.slug} and {LAST.slug}."
+            )
         return quarter
 
     @property
@@ -58,7 +58,7 @@ class Quarter:
 
     @property
     def slug(self) -> str:
-        return f"{self.year}-Q{self.number}"
+        return f"{self.year:04d}-Q{self.number}"  # four digits, as parse() reads it
 
     @property
     def financial_year(self) -> str:
@@ -78,6 +78,10 @@ class Quarter:
 
     def __str__(self):
         return self.slug
+
+
+# The first and last quarters whose financial years are in the calendar (Quarter.parse).
+FIRST, LAST = Quarter(1, 1), Quarter(9998, 4)
 
 
 def quarters_between(first: date, last: date) -> list[Quarter]:

@@ -23,6 +23,7 @@ from actionplan.models import (
     Measure,
     MeasureValue,
     OwnerChange,
+    OwnerChangeEmail,
     OwnerChangeNotice,
     StatusUpdate,
     StatusUpdateDraft,
@@ -237,6 +238,7 @@ def measure_values_record(
                 recorded_by=update.author,
                 recorded_at=update.created_at,
                 is_demo=update.is_demo,
+                against_target=band(item.value, measures[pk].target_for(quarter)) or "",
             )
             for pk, item in given.items()
         ]
@@ -270,11 +272,17 @@ def measure_quantify(*, measure: Measure, fields: dict) -> Measure:
 
 @transaction.atomic
 def measure_band_refresh(*, measure: Measure) -> Measure:
-    """Band the measure's latest quarter's value again, after its target or tolerance changed
-    (the admin calls this when it saves a measure)."""
-    latest = (
-        MeasureValue.objects.filter(measure=measure).order_by("-quarter", "-recorded_at", "-pk")
-    ).first()
+    """Band the measure's values again, after its target or tolerance changed (the admin
+    calls this when it saves a measure): each value's own band, and the latest quarter's as
+    the measure's current one."""
+    values = list(MeasureValue.objects.filter(measure=measure))
+    for value in values:
+        value.measure = measure  # its band reads the measure just changed
+        value.against_target = value.rag or ""
+    MeasureValue.objects.bulk_update(values, ["against_target"], batch_size=500)
+    latest = max(
+        values, key=lambda value: (value.quarter, value.recorded_at, value.pk), default=None
+    )
     if latest is None or not measure.is_quantified:
         Measure.objects.filter(pk=measure.pk).update(current_rag="", current_quarter="")
         measure.current_rag = measure.current_quarter = ""
@@ -308,9 +316,17 @@ def plan_load(*, path: Path) -> int:
 
 @transaction.atomic
 def status_update_draft_save(
-    *, action: Action, author, rag: str, commentary: str, evidence_url: str, version: int
+    *,
+    action: Action,
+    author,
+    rag: str,
+    commentary: str,
+    evidence_url: str,
+    version: int,
+    measure_values: dict | None = None,
 ) -> StatusUpdateDraft:
-    """Keep what `author` has typed into `action`'s update form, replacing their last draft."""
+    """Keep what `author` has typed into `action`'s update form, replacing their last draft.
+    `measure_values`: the quantified measures' fields as typed (StatusUpdateDraft)."""
     draft, _ = StatusUpdateDraft.objects.update_or_create(
         action=action,
         author=author,
@@ -318,6 +334,7 @@ def status_update_draft_save(
             "rag": rag,
             "commentary": commentary,
             "evidence_url": evidence_url,
+            "measure_values": measure_values or {},
             "version": version,
             "saved_at": timezone.now(),
         },
@@ -332,19 +349,92 @@ def status_update_draft_discard(*, action: Action, author) -> bool:
 
 
 @transaction.atomic
+def owner_changes_tell(*, changes: list[tuple[int, int, str]]) -> list[OwnerChangeNotice]:
+    """Tell people of (person id, action id, OwnerChange) rows: a notice per row, shown in the
+    app on their next visit, and one e-mail per person listing all of theirs, sent by the
+    background worker once this transaction commits (actionplan.owner_emails), never in the
+    request. Only active people with an e-mail address are e-mailed. Five queries.
+
+    A person's e-mail not yet taken by a sender gets the new notices too, so that a change
+    made of many (a plan revision changing the owners of many actions, each through
+    action_owners_set) sends them one e-mail. It is locked first: a sender's claim waits for
+    this transaction, then reads every notice, the new ones included."""
+    if not changes:
+        return []
+    people = {person_id for person_id, _, _ in changes}
+    reachable = User.objects.filter(pk__in=people, is_active=True, email__gt="")
+    pending = OwnerChangeEmail.objects.select_for_update().filter(
+        person__in=reachable, sent_at=None, claimed_at=None
+    )
+    email_of = {email.person_id: email for email in pending.order_by("pk")}
+    emails = OwnerChangeEmail.objects.bulk_create(
+        [
+            OwnerChangeEmail(person_id=pk)
+            for pk in sorted(reachable.values_list("pk", flat=True))
+            if pk not in email_of
+        ]
+    )
+    email_of |= {email.person_id: email for email in emails}
+    notices = OwnerChangeNotice.objects.bulk_create(
+        [
+            OwnerChangeNotice(
+                person_id=person_id,
+                action_id=action_id,
+                change=change,
+                email=email_of.get(person_id),
+            )
+            for person_id, action_id, change in changes
+        ]
+    )
+    User.objects.filter(pk__in=people).update(has_unread_notices=True)
+    if email_of:
+        from actionplan.tasks import send_owner_change_emails  # tasks import this module
+
+        transaction.on_commit(send_owner_change_emails.enqueue)
+    return notices
+
+
+def _changes(person_id: int, before: set[int], after: set[int]) -> list[tuple[int, int, str]]:
+    return [(person_id, pk, OwnerChange.GAINED) for pk in sorted(after - before)] + [
+        (person_id, pk, OwnerChange.LOST) for pk in sorted(before - after)
+    ]
+
+
+@transaction.atomic
 def owner_change_notices_create(*, action: Action, people_before: set[int]) -> list:
-    """Tell the people who gained or lost `action` when its owner roles changed, in the app
-    on their next visit: compares the active holders of its owner roles before the change
+    """Tell the people who gained or lost `action` when its owner roles changed
+    (owner_changes_tell): compares the active holders of its owner roles before the change
     (`people_before`, Action.owner_holder_ids() read then) with those now. Someone who still
     holds another of its owner roles is told nothing."""
     after = action.owner_holder_ids()
-    changes = [(pk, OwnerChange.GAINED) for pk in sorted(after - people_before)]
-    changes += [(pk, OwnerChange.LOST) for pk in sorted(people_before - after)]
-    notices = OwnerChangeNotice.objects.bulk_create(
-        [OwnerChangeNotice(person_id=pk, action=action, change=change) for pk, change in changes]
-    )
-    User.objects.filter(pk__in=[pk for pk, _ in changes]).update(has_unread_notices=True)
-    return notices
+    changes = [(pk, action.pk, OwnerChange.GAINED) for pk in sorted(after - people_before)]
+    changes += [(pk, action.pk, OwnerChange.LOST) for pk in sorted(people_before - after)]
+    return owner_changes_tell(changes=changes)
+
+
+def owned_action_ids(person_ids) -> dict[int, set[int]]:
+    """The actions still in the plan (not retired) each of these people owns through the
+    roles they hold, if they are active (one query): what holder_changes_tell compares before
+    and after a change of roles."""
+    rows = ActionOwner.objects.filter(
+        role__holders__in=person_ids, role__holders__is_active=True, action__retired_on=None
+    ).values_list("role__holders", "action_id")
+    owned: dict[int, set[int]] = {pk: set() for pk in person_ids}
+    for person_id, action_id in rows:
+        owned[person_id].add(action_id)
+    return owned
+
+
+@transaction.atomic
+def holder_changes_tell(*, before: dict[int, set[int]]) -> list:
+    """Tell people who gained or lost actions because the roles they hold changed (the people
+    pages, the admin): `before` is owned_action_ids() of everyone whose roles may have
+    changed, read before the change."""
+    after = owned_action_ids(list(before))
+    changes = []
+    for person_id in sorted(before):
+        changes += _changes(person_id, before[person_id], after[person_id])
+    return owner_changes_tell(changes=changes)
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ what django-tables2's own row loop would show, without its per-cell overhead.
 """
 
 import unicodedata
+from datetime import date
 from functools import cached_property
 
 from django.core.paginator import Paginator
@@ -18,6 +19,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django_tables2 import tables
 
+from actionplan.dashboards import band_as_of
 from actionplan.models import HOLDER_ORDER, ActionOwner, Measure, OwnerRole, person_name
 from actionplan.rag import Rag, overdue_tag_html, rank_expression, tag_html
 from actionplan.templatetags.plan_tags import due_date_html, people_html
@@ -89,6 +91,7 @@ class ActionTable(tables.Table):
         caption: str,
         caption_id: str = "actions-caption",
         as_of_query="",
+        as_of: date | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
         **kwargs,
     ):
@@ -96,6 +99,7 @@ class ActionTable(tables.Table):
         self.caption, self.caption_id = caption, caption_id
         self.page_size = page_size  # when ?per_page= asks for no rows or fewer
         self.as_of_query = as_of_query  # keeps the date in links to body dashboards
+        self.as_of = as_of or timezone.localdate()  # the measures' bands as of this date
         self._body_links = {}
 
     @property
@@ -241,10 +245,12 @@ class ActionTable(tables.Table):
 
     @cached_property
     def _measure_bands(self) -> dict[int, list[str]]:
-        """Each quantified measure's current band, for each action on this page: one query."""
+        """Each quantified measure's band as of the table's date, for each action on this page:
+        one query."""
         bands = {row.record.pk: [] for row in self.paginated_rows}
         measures = Measure.objects.filter(action__in=list(bands)).exclude(unit="")
-        for action_id, rag in measures.order_by("order").values_list("action_id", "current_rag"):
+        measures = measures.annotate(band=band_as_of(self.as_of)).order_by("order")
+        for action_id, rag in measures.values_list("action_id", "band"):
             bands[action_id].append(rag)
         return bands
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import slugify
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
@@ -40,6 +40,7 @@ from actionplan.forms import (
     MeasureQuantifyForm,
     StatusUpdateDraftForm,
     StatusUpdateForm,
+    draft_initial,
 )
 from actionplan.measure_charts import series_for
 from actionplan.models import AccountableBody, Action, Plan, Priority, Rag, StatusUpdateDraft
@@ -63,7 +64,6 @@ NOT_FILTERS = {"as_of", "quarter", "sort", "page"}
 DASHBOARD_EXPORTS = {"csv", "xlsx"}
 # What restoring a draft puts back into the update form: the version too, so that saving it
 # finds any update made since the draft was written.
-DRAFT_FIELDS = ["rag", "commentary", "evidence_url", "version"]
 # The overview pages its overdue actions: a large partnership can have thousands.
 OVERDUE_PAGE_SIZE = 50
 
@@ -202,14 +202,15 @@ def _keep_posted_text_as_draft(request, pk) -> str:
     action = Action.objects.for_list().filter(pk=pk).first()
     if action is None or not can_update_action(request.user, action):
         return ""
-    form = StatusUpdateDraftForm(request.POST)
+    form = StatusUpdateDraftForm(request.POST, measure_ids=_quantified_ids(action))
     if not form.is_valid() or not (form.cleaned_data["commentary"].strip()):
         return ""
-    status_update_draft_save(action=action, author=request.user, **form.cleaned_data)
+    status_update_draft_save(action=action, author=request.user, **form.draft_data())
     return f"What you wrote on action {action.reference} is kept as a draft for you."
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def action_revise_due_date(request, pk):
     action = get_action_for_due_date_revision(request, pk)
     form = DueDateRevisionForm(request.POST if request.method == "POST" else None)
@@ -223,6 +224,10 @@ def action_revise_due_date(request, pk):
                 for message in errors:
                     form.add_error(field, message)
         else:
+            log_user_event(
+                request, "due_date_revised", action=action.pk, reference=action.reference,
+                due_date=revision.due_date, previous=revision.previous_due_date,
+            )  # fmt: skip
             messages.success(
                 request,
                 f"Action {action.reference} is now due {revision.due_date:%-d %B %Y}.",
@@ -265,7 +270,7 @@ def action_update(request, pk):
         restored = draft is not None and request.GET.get("draft") == "restore"
         initial = {"version": action.version, "rag": action.current_rag}
         if restored:
-            initial = {name: getattr(draft, name) for name in DRAFT_FIELDS}
+            initial = draft_initial(draft)
         form = StatusUpdateForm(initial=initial, **measures)
     context = {
         "action": action,
@@ -289,6 +294,11 @@ def _measure_form_kwargs(action: Action) -> dict:
     return {"measures": measures, "previous": previous, "quarter": quarter}
 
 
+def _quantified_ids(action: Action) -> list[int]:
+    """The action's quantified measures, whose values a draft keeps as typed (one query)."""
+    return [measure.pk for measure in action.measures.all() if measure.is_quantified]
+
+
 def _form_after_conflict(data, version, measures):
     """Keep what the person typed, but against the new version, so saving again is a choice."""
     data = data.copy()
@@ -302,10 +312,10 @@ def action_draft_save(request, pk):
     """The update form's draft, saved as the person types (static/js/drafts.js). JSON: a
     sentence for the form's draft status line, and the session's time left."""
     action = get_action_for_update(request, pk)
-    form = StatusUpdateDraftForm(request.POST)
+    form = StatusUpdateDraftForm(request.POST, measure_ids=_quantified_ids(action))
     if not form.is_valid():
         return JsonResponse({"message": f"Draft not saved: {form.error_text()}"}, status=400)
-    draft = status_update_draft_save(action=action, author=request.user, **form.cleaned_data)
+    draft = status_update_draft_save(action=action, author=request.user, **form.draft_data())
     clock = date_format(timezone.localtime(draft.saved_at), "H:i")
     return JsonResponse(
         {
@@ -489,13 +499,14 @@ class BodyDashboardView(LoginRequiredMixin, SingleTableMixin, FilterView):
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
-        return kwargs | {"body": self.body}
+        return kwargs | {"body": self.body, "as_of": self.as_of.day}
 
     def get_table_kwargs(self):
         caption = f"Actions of {self.body.name}, as of {_long_date(self.as_of.day)}"
         return {
             "exclude": ("accountable_body",),
             "caption": caption,
+            "as_of": self.as_of.day,
             "page_size": self.table_pagination["per_page"],
         }
 
@@ -537,7 +548,7 @@ def body_export(request, pk, fmt):
     body = get_object_or_404(AccountableBody, pk=pk)
     as_of = _as_of(request)
     actions = Action.objects.filter(accountable_body=body).for_dashboard(as_of=as_of.day)
-    filterset = ActionFilter(request.GET, queryset=actions, body=body)
+    filterset = ActionFilter(request.GET, queryset=actions, body=body, as_of=as_of.day)
     if as_of.form.errors or not filterset.is_valid():
         # Never export something other than what was asked for: show the errors instead.
         url = reverse("actionplan:body-dashboard", kwargs={"pk": body.pk})
@@ -604,6 +615,7 @@ def overview(request):
         caption=f"Overdue actions as of {_long_date(as_of.day)}",
         caption_id="overdue-caption",
         as_of_query=as_of.query,
+        as_of=as_of.day,
         page_size=OVERDUE_PAGE_SIZE,
     )
     total = dashboards.totals(by_priority)

@@ -297,6 +297,27 @@ def make_measure(action, **kwargs):
     return Measure.objects.create(action=action, **kwargs)
 
 
+# A value of make_measure's measure (target 20, higher is better, 5 % tolerance) in each band.
+BAND_VALUES = {"green": 20, "amber": 19.5, "red": 10}
+
+
+def make_measure_value(measure, *, quarter: str, rag: str, **kwargs):
+    """A value of `measure` for `quarter` in band `rag` (BAND_VALUES), banded as
+    services.measure_values_record bands it."""
+    from decimal import Decimal
+
+    from actionplan.models import MeasureValue
+
+    kwargs.setdefault("recorded_by", make_user())
+    value = MeasureValue(
+        measure=measure, quarter=quarter, value=Decimal(str(BAND_VALUES[rag])), **kwargs
+    )
+    value.against_target = value.rag
+    assert value.against_target == rag
+    value.save()
+    return value
+
+
 # Personas on the WSCB plan. The action they are judged against is 2.1.1: owned by the
 # "Chair of Missing Children, CSE and Trafficking Group" role, accountable to the CSE
 # Strategic Group.

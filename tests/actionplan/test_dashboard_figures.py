@@ -5,7 +5,7 @@ import pytest
 
 from actionplan.models import Measure
 from tests.actionplan.conftest import AS_OF, big_body, dashboard_url, figures, query_count, refs
-from tests.conftest import make_measure
+from tests.conftest import make_measure, make_measure_value
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,9 @@ def _band_measures(sample):
     bands = {"1.1.1": ["red", "green"], "2.1.1": ["green", "green"], "1.2.1": ["green", ""]}
     for ref, rags in bands.items():
         for rag in rags:
-            make_measure(actions[ref], current_rag=rag)  # as the services denormalise it
+            measure = make_measure(actions[ref])
+            if rag:
+                make_measure_value(measure, quarter="2015-Q2", rag=rag)
     Measure.objects.create(action=actions["1.2.2"], text="A sentence", order=9)
 
 
@@ -104,3 +106,28 @@ def test_the_table_says_how_many_measures_are_off_target(viewer, sample):
     assert "<strong>1 of 2 off target</strong>" in html
     on = viewer.get(dashboard_url(sample.body, f"?as_of={AS_OF}&measures=on")).content.decode()
     assert "All on target" in on
+
+
+def test_measure_figures_at_a_past_quarter_read_the_values_reported_up_to_it(viewer, sample):
+    """1.1.1's measure was on target in Q2 and off in Q4 (today's quarter); 2.1.1's was off
+    in Q2, and a correction recorded later put it on target. As of Q3 the dashboard shows
+    what was reported for Q3 and before, never Q4's value; today, Q4's."""
+    actions = {action.reference: action for action in sample.body.actions.all()}
+    first, second = make_measure(actions["1.1.1"]), make_measure(actions["2.1.1"])
+    make_measure_value(first, quarter="2015-Q2", rag="green")
+    make_measure_value(first, quarter="2015-Q4", rag="red")
+    make_measure_value(second, quarter="2015-Q2", rag="amber")
+    make_measure_value(second, quarter="2015-Q2", rag="green", note="Corrected")
+    past = viewer.get(dashboard_url(sample.body, "?quarter=2015-Q3"))
+    assert (figures(past)["measures_off"], figures(past)["measures_on"]) == (0, 2)
+    on = viewer.get(dashboard_url(sample.body, "?quarter=2015-Q3&measures=on"))
+    assert refs(on) == ["1.1.1", "2.1.1"]
+    assert refs(viewer.get(dashboard_url(sample.body, "?quarter=2015-Q3&measures=off"))) == []
+    table = on.context["table"]
+    cells = [table.render_measures(row.record) for row in table.paginated_rows]
+    assert cells == ["All on target", "All on target"]
+    now = viewer.get(dashboard_url(sample.body))
+    assert (figures(now)["measures_off"], figures(now)["measures_on"]) == (1, 1)
+    off = viewer.get(dashboard_url(sample.body, "?measures=off"))
+    assert refs(off) == ["1.1.1"]
+    assert "<strong>1 of 1 off target</strong>" in off.content.decode()

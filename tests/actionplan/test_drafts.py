@@ -2,6 +2,7 @@
 offers it back until they save their update or discard it."""
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from accounts.validators import CONTROL_CHARACTERS_MESSAGE
@@ -215,3 +216,52 @@ def test_the_update_form_query_count_is_fixed(
     with django_assert_num_queries(12):
         response = client.get(url)
     assert "You have an unsaved draft" in response.content.decode()
+
+
+@pytest.fixture
+def measure_pair(target_action):
+    """Two quantified measures of the action, and one that is a sentence only."""
+    from actionplan.models import Measure
+    from tests.conftest import make_measure
+
+    Measure.objects.create(action=target_action, text="A sentence only", order=9)
+    return make_measure(target_action, text="Referrals"), make_measure(target_action, text="Cases")
+
+
+@time_machine.travel("2015-11-20 10:00 +0000", tick=False)
+def test_a_draft_keeps_typed_measure_values_and_restores_them(
+    client, owner, target_action, measure_pair
+):
+    referrals, cases = measure_pair
+    client.force_login(owner)
+    typed = {f"value_{referrals.pk}": "1,2x4", f"estimate_{referrals.pk}": "on",
+             f"note_{referrals.pk}": "From the <b>police</b> return", f"value_{cases.pk}": "",
+             "value_999999": "ignored"}  # fmt: skip
+    assert _send(client, target_action, **typed).status_code == 200
+    draft = StatusUpdateDraft.objects.get()
+    # As typed, unchecked ("1,2x4" is no number yet); only measures something was typed for.
+    assert draft.measure_values == {
+        str(referrals.pk): {"value": "1,2x4", "estimate": True,
+                            "note": "From the <b>police</b> return"},
+    }  # fmt: skip
+    offer = client.get(_update_url(target_action)).content.decode()
+    assert "With what you typed for 1 measure." in offer
+    assert 'value="1,2x4"' not in offer  # offered, not yet filled in
+    html = client.get(_update_url(target_action, "?draft=restore")).content.decode()
+    assert f'name="value_{referrals.pk}" value="1,2x4"' in html
+    assert f'name="estimate_{referrals.pk}" id="id_estimate_{referrals.pk}" checked' in html
+    note = html.split(f'name="note_{referrals.pk}"')[1].split("</textarea>")[0]
+    assert note.endswith("From the &lt;b&gt;police&lt;/b&gt; return")
+    assert f'name="value_{cases.pk}" maxlength' in html  # nothing typed: nothing filled in
+
+
+def test_measure_values_in_a_draft_are_checked_for_size_and_control_characters(
+    client, owner, target_action, measure_pair
+):
+    referrals, _ = measure_pair
+    client.force_login(owner)
+    long = _send(client, target_action, **{f"value_{referrals.pk}": "9" * 41})
+    bad = _send(client, target_action, **{f"note_{referrals.pk}": "a\x00b"})
+    assert (long.status_code, bad.status_code) == (400, 400)
+    assert CONTROL_CHARACTERS_MESSAGE in bad.json()["message"]
+    assert not StatusUpdateDraft.objects.exists()

@@ -1,6 +1,7 @@
 """Revised due dates: who may revise, the reason, the plan's date kept, append-only rows, and
 overdue judged against the date in force on the as-of date everywhere (one rule)."""
 
+import logging
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -141,6 +142,28 @@ def test_chair_revises_through_the_form_and_the_page_shows_it(client, revised, c
     assert "30 September 2016, revised from 30 November 2015" in html
     assert "(Waiting for &lt;b&gt;funding&lt;/b&gt;)" in html
     assert "Every revision (2)" in html
+
+
+def test_a_revision_is_in_the_security_log(client, revised, chair_of, caplog):
+    caplog.set_level(logging.INFO, logger="actionplan.security")
+    chair = chair_of(revised)
+    client.force_login(chair)
+    url = reverse("actionplan:action-due-date", args=[revised.pk])
+    client.post(url, {"due_date": "2016-09-30", "reason": ""})  # refused: nothing logged
+    assert client.post(url, {"due_date": "2016-09-30", "reason": "Funding"}).status_code == 302
+    lines = [r.getMessage() for r in caplog.records if "due_date_revised" in r.getMessage()]
+    assert lines == [
+        f"event=due_date_revised user={chair.username} ip=127.0.0.1 action={revised.pk} "
+        "due_date=2016-09-30 previous=2016-03-31 reference=1.1.1"
+    ]
+
+
+@pytest.mark.parametrize("method", ["put", "delete", "patch"])
+def test_revising_takes_only_get_and_post(client, revised, chair_of, method):
+    client.force_login(chair_of(revised))
+    url = reverse("actionplan:action-due-date", args=[revised.pk])
+    assert getattr(client, method)(url).status_code == 405
+    assert DueDateRevision.objects.count() == 1
 
 
 @pytest.mark.parametrize(

@@ -66,6 +66,9 @@ def test_an_owner_saves_values_with_the_status(client, owner, target_action, mea
     assert values[share.pk].value is None and values[share.pk].note == "Audit late."
     referrals.refresh_from_db()
     assert (referrals.current_rag, referrals.current_quarter) == (Rag.GREEN, "2015-Q3")
+    # Each value keeps its band, for the dashboards as of a quarter; a missing one has none.
+    assert values[referrals.pk].against_target == Rag.GREEN
+    assert values[share.pk].against_target == ""
 
 
 @pytest.mark.parametrize(
@@ -190,6 +193,10 @@ def test_the_update_form_query_count_is_fixed_whatever_the_measures(
 @time_machine.travel(IN_Q3, tick=False)
 def test_a_changed_target_bands_the_latest_value_again(owner, target_action):
     measure = make_measure(target_action)
+    earlier = MeasureValue.objects.create(
+        measure=measure, quarter="2015-Q2", value=Decimal(20), recorded_by=owner,
+        against_target=Rag.GREEN,
+    )  # fmt: skip
     status_update_create(
         action=target_action, author=owner, rag=Rag.GREEN, commentary="On track.",
         expected_version=0, measure_values=[ReportedValue(measure.pk, Decimal(19))],
@@ -201,6 +208,11 @@ def test_a_changed_target_bands_the_latest_value_again(owner, target_action):
     measure_band_refresh(measure=measure)
     measure.refresh_from_db()
     assert (measure.current_rag, measure.current_quarter) == (Rag.RED, "2015-Q3")
+    # Every value is banded again, the earlier quarter's too.
+    bands = dict(measure.values.values_list("quarter", "against_target"))
+    assert bands == {"2015-Q2": Rag.RED, "2015-Q3": Rag.RED}
+    earlier.refresh_from_db()
+    assert earlier.against_target == Rag.RED
 
 
 def test_business_support_quantify_a_measure_in_the_admin(client, business_support, target_action):

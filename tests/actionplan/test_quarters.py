@@ -110,7 +110,12 @@ def test_an_update_counts_on_its_local_date():
     assert reporting_quarter(quarters, today=date(2030, 1, 1), plan=plan).slug == "2016-Q3"
 
 
-@pytest.mark.parametrize("text", ["0000-Q1", "0000-Q3", "9999-Q4"])
+@pytest.mark.parametrize("text", ["0000-Q1", "0000-Q3", "0000-Q4", "9999-Q1", "9999-Q4"])
 def test_a_quarter_outside_the_calendar_is_refused_with_a_message(text):
-    with pytest.raises(ValueError, match="outside the calendar"):
+    with pytest.raises(ValueError, match="choose a quarter between 0001-Q1 and 9998-Q4"):
         Quarter.parse(text)
+
+
+@pytest.mark.parametrize("text", ["0001-Q1", "9998-Q4"])
+def test_the_first_and_last_quarters_in_the_message_parse(text):
+    assert Quarter.parse(text).slug == text

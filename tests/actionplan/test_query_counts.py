@@ -11,7 +11,14 @@ from django.urls import reverse
 
 from actionplan.models import Measure, Rag
 from actionplan.services import status_update_create
-from tests.conftest import make_action, make_body, make_measure, make_role, make_user
+from tests.conftest import (
+    make_action,
+    make_body,
+    make_measure,
+    make_measure_value,
+    make_role,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +45,9 @@ def add_actions(world, count):
         )
         Measure.objects.create(action=action, text="A measure")
         for rag in ("red", "green", ""):
-            make_measure(action, current_rag=rag)  # quantified, as the services band them
+            measure = make_measure(action)
+            if rag:
+                make_measure_value(measure, quarter="2015-Q2", rag=rag, recorded_by=world["user"])
         rag = [Rag.RED, Rag.AMBER, Rag.GREEN][len(world["actions"]) % 3]
         status_update_create(
             action=action, author=world["user"], rag=rag, commentary="x" * 60, expected_version=0

@@ -19,9 +19,15 @@
   var stopped = false;
   var lastSent = snapshot();
 
+  // Every field the person types in (the measures' values and notes too), not the token.
   function snapshot() {
-    var data = new FormData(form);
-    return JSON.stringify([data.get("rag"), data.get("commentary"), data.get("evidence_url")]);
+    var fields = [];
+    new FormData(form).forEach(function (value, name) {
+      if (name !== "csrfmiddlewaretoken") {
+        fields.push([name, value]);
+      }
+    });
+    return JSON.stringify(fields);
   }
 
   function say(text) {
