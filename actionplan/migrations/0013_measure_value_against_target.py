@@ -26,7 +26,7 @@ def band_every_value(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("actionplan", "0011_owner_change_email"),
+        ("actionplan", "0012_owner_change_email"),
     ]
 
     operations = [

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('actionplan', '0010_action_retired'),
+        ('actionplan', '0011_related_history'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('actionplan', '0012_measure_value_against_target'),
+        ('actionplan', '0013_measure_value_against_target'),
     ]
 
     operations = [
