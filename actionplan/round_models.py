@@ -10,7 +10,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,6 +23,16 @@ ONE_OPEN_ROUND_MESSAGE = "There is already an open reporting round for this plan
 class ReportingRoundQuerySet(models.QuerySet):
     def open(self):
         return self.filter(closed_at__isnull=True)
+
+    def latest_of_quarter(self, quarter: Quarter):
+        """Each plan's latest round of `quarter` (by when it opened): the one whose returns
+        the quarter's views read (ActionQuerySet.with_status_for_quarter), open or closed.
+        Uncorrelated: the database works it out once per query that uses it."""
+        later = ReportingRound.objects.filter(plan=OuterRef("plan"), quarter=quarter.slug).filter(
+            Q(opened_at__gt=OuterRef("opened_at"))
+            | Q(opened_at=OuterRef("opened_at"), pk__gt=OuterRef("pk"))
+        )
+        return self.filter(quarter=quarter.slug).exclude(Exists(later))
 
 
 class ReportingRound(models.Model):
@@ -95,6 +105,17 @@ class Review(models.TextChoices):
     AWAITING = "awaiting", "Awaiting sign-off"
     APPROVED = "approved", "Signed off"
     RETURNED = "returned", "Returned to owner"
+
+
+class RoundState(models.TextChoices):
+    """Where an action stands in the reporting round of the quarter a view shows (annotated as
+    round_state by ActionQuerySet.for_dashboard and with_status_for_quarter; NULL: the quarter
+    has no round, or the action is not in its scope). Its words are what pages, exports and
+    the Board pack say beside the status."""
+
+    SIGNED_OFF = "signed off", "Signed off"
+    NOT_SIGNED_OFF = "not signed off", "Not signed off"
+    NO_RETURN = "no return", "No return"
 
 
 class RoundActionQuerySet(models.QuerySet):
