@@ -34,8 +34,11 @@ def synthetic_world() -> dict:
 
 
 def _wscb_history(author):
-    """Eight quarters of updates for the 42 WSCB actions, as in the synthetic plans."""
-    synthetic.add_history(random.Random(2015), list(Action.objects.all()), author)
+    """Eight quarters of updates and reporting rounds for the 42 WSCB actions, as in the
+    synthetic plans."""
+    rng = random.Random(2015)
+    updates = synthetic.add_history(rng, list(Action.objects.all()), author)
+    synthetic.add_rounds(rng, updates, author)
 
 
 def _world() -> dict:

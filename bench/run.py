@@ -69,7 +69,7 @@ def build(size_name: str) -> dict:
     if size_name == "wscb":
         call_command("load_plan", str(ROOT / "fixtures/wscb_cse_action_plan.json"), verbosity=0)
         return paths.wscb_world()
-    synthetic.build(actions=SIZES[size_name])
+    synthetic.build(actions=SIZES[size_name], rounds=True)
     return paths.synthetic_world()
 
 
