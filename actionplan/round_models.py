@@ -247,7 +247,8 @@ class RoundEmail(models.Model):
 class SignOff(models.Model):
     """A chair's decision on one return: approved, or returned to the owner with a comment.
     Append-only: a new decision is a new row; RoundAction.review holds the latest. The notice
-    fields are delivery bookkeeping for the e-mail a return sends (round_emails)."""
+    fields are delivery bookkeeping for the e-mail a return sends (round_emails): claimed,
+    sent, or retried with back-off after a failure, as a RoundEmail is."""
 
     class Decision(models.TextChoices):
         APPROVED = "approved", "Signed off"
@@ -267,6 +268,12 @@ class SignOff(models.Model):
     decided_at = models.DateTimeField("decided at", default=timezone.now)
     notice_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
     notice_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    notice_attempts = models.PositiveSmallIntegerField("notice attempts", default=0, editable=False)
+    # NULL: due at once (as soon as the decision is made).
+    notice_next_attempt_at = models.DateTimeField(
+        "notice's next attempt at", null=True, blank=True, editable=False
+    )
+    notice_last_error = models.TextField("notice's last error", blank=True, editable=False)
 
     class Meta:
         ordering = ["entry", "-decided_at", "-pk"]
