@@ -414,8 +414,8 @@ class ActionQuerySet(models.QuerySet):
         entry = FilteredRelation(
             "round_entries",
             condition=Q(
-                round_entries__round__in=Subquery(
-                    ReportingRound.objects.latest_of_quarter(quarter).values("pk")
+                round_entries__round=Subquery(
+                    ReportingRound.objects.latest_of_quarter(quarter, plan=OuterRef("plan"))
                 ),
                 round_entries__removed_at__isnull=True,
             ),

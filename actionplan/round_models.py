@@ -10,7 +10,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -24,15 +24,13 @@ class ReportingRoundQuerySet(models.QuerySet):
     def open(self):
         return self.filter(closed_at__isnull=True)
 
-    def latest_of_quarter(self, quarter: Quarter):
-        """Each plan's latest round of `quarter` (by when it opened): the one whose returns
-        the quarter's views read (ActionQuerySet.with_status_for_quarter), open or closed.
-        Uncorrelated: the database works it out once per query that uses it."""
-        later = ReportingRound.objects.filter(plan=OuterRef("plan"), quarter=quarter.slug).filter(
-            Q(opened_at__gt=OuterRef("opened_at"))
-            | Q(opened_at=OuterRef("opened_at"), pk__gt=OuterRef("pk"))
-        )
-        return self.filter(quarter=quarter.slug).exclude(Exists(later))
+    def latest_of_quarter(self, quarter: Quarter, *, plan):
+        """The id of `plan`'s latest round of `quarter` (by when it opened), as a one-row
+        queryset for a subquery: the round whose returns the quarter's views read
+        (ActionQuerySet.with_status_for_quarter), open or closed. `plan` may be an
+        OuterRef."""
+        rounds = self.filter(plan=plan, quarter=quarter.slug)
+        return rounds.order_by("-opened_at", "-pk").values("pk")[:1]
 
 
 class ReportingRound(models.Model):
@@ -58,6 +56,13 @@ class ReportingRound(models.Model):
                 fields=["plan", "quarter"],
                 condition=Q(closed_at__isnull=True),
                 name="actionplan_round_one_open_per_plan_quarter",
+            ),
+        ]
+        indexes = [
+            # The quarter views' "latest round of the action's plan and quarter", looked up
+            # once per action (ReportingRoundQuerySet.latest_of_quarter): a seek, no sort.
+            models.Index(
+                fields=["plan", "quarter", "-opened_at", "-id"], name="actionplan_round_latest"
             ),
         ]
 
