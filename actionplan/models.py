@@ -408,9 +408,11 @@ class ActionQuerySet(models.QuerySet):
         removed), or in a plan with no round: the latest update on or before `as_of` (its last
         day, or today while it runs).
 
-        The round's rows are a per-quarter snapshot: joined (one row per action at most, a
-        plan having one latest round), so an action in a round costs no "latest update"
-        subquery; the database evaluates those only in the CASE's fallback."""
+        The round's rows are a per-quarter snapshot, joined (one row per action at most: the
+        entry in its plan's latest round, found by one seek in actionplan_round_latest); the
+        "latest update" subqueries run only in the CASE's fallback. Not faster than the as-of
+        subqueries alone (their covering index makes each a single seek): bench/README.md,
+        "Quarter views read the rounds", says by how much and what would be."""
         entry = FilteredRelation(
             "round_entries",
             condition=Q(
