@@ -1,8 +1,10 @@
 """The figures that dashboards and the Board overview show, each counted in the database.
 
 Every count reads the "as of" annotations of ActionQuerySet.for_dashboard(), so a look back at
-a past quarter counts statuses as they stood then. Each headline figure carries the filter
-(query string) that lists exactly the actions it counts, so a figure always matches its table.
+a past quarter counts statuses as they stood then; a view of a quarter with a reporting round
+counts the round's returns (an action in its scope with no return counts as not yet rated, and
+under "No return"). Each headline figure carries the filter (query string) that lists exactly
+the actions it counts, so a figure always matches its table.
 """
 
 from dataclasses import dataclass, field
@@ -18,6 +20,7 @@ from actionplan.models import (
     MeasureValue,
     Plan,
     ReportingRound,
+    RoundState,
     StatusUpdate,
     start_of_day,
 )
@@ -34,6 +37,21 @@ def overdue_q() -> Q:
 def not_updated_since_q(day: date) -> Q:
     """No update on or after `day` (up to the as-of date), including never updated."""
     return Q(update_at_as_of__lt=start_of_day(day)) | Q(update_at_as_of__isnull=True)
+
+
+# The round filter's value for an action in no reporting round of the page's quarter.
+NOT_IN_ROUND = "not in round"
+ROUND_STATES = [*RoundState.values, NOT_IN_ROUND]
+RECEIVED = [RoundState.SIGNED_OFF, RoundState.NOT_SIGNED_OFF]
+
+
+def round_state_q(values) -> Q:
+    """Rows whose round_state (for_dashboard()) is one of `values`, NOT_IN_ROUND meaning
+    none: no round for the quarter, out of its scope, or not a quarter's view."""
+    q = Q(round_state__in=[value for value in values if value != NOT_IN_ROUND])
+    if NOT_IN_ROUND in values:
+        q |= Q(round_state__isnull=True)
+    return q
 
 
 def due_between_q(first: date, last: date) -> Q:
@@ -115,14 +133,18 @@ def figure_filters(as_of: date) -> dict[str, tuple[Q, dict]]:
     return filters
 
 
-def headline_figures(actions, *, as_of: date) -> tuple[int, list[Figure], list[Figure]]:
-    """(total, figures by RAG, deadline, update and measure figures) for `actions`, which
-    must come from for_dashboard(as_of=as_of). Two queries."""
+def headline_figures(actions, *, as_of: date) -> tuple[int, list[Figure], list[Figure], list]:
+    """(total, figures by RAG, deadline, update and measure figures, the reporting round's
+    figures) for `actions`, which must come from for_dashboard(as_of=as_of, ...); the round's
+    are empty unless the page shows a quarter with a round for some of them. Two queries."""
     filters = figure_filters(as_of)
+    # Keyed by name: an aggregate's alias may hold no space.
+    rounds = {state.name: round_state_q([state]) for state in RoundState}
     # values(): the figures read no commentary, so the query does not fetch it for each row.
     counts = actions.values("pk").aggregate(
         total=Count("pk"),
         **{key: Count("pk", filter=q) for key, (q, _) in filters.items()},
+        **{state: Count("pk", filter=q) for state, q in rounds.items()},
     )
     counts |= measure_band_counts(actions, as_of=as_of)
     measures = {"off": {"measures": "off"}, "on": {"measures": "on"}}
@@ -146,7 +168,28 @@ def headline_figures(actions, *, as_of: date) -> tuple[int, list[Figure], list[F
         Figure("measures_on", "All measures on target", counts["measures_on"], measures["on"],
                "Every quantified measure's latest value is Green"),
     ]  # fmt: skip
-    return counts["total"], by_rag, attention
+    return counts["total"], by_rag, attention, return_figures(counts, quarter)
+
+
+def return_figures(counts: dict, quarter: Quarter) -> list[Figure]:
+    """The reporting round's figures from headline_figures' counts: none without a round."""
+    signed, unsigned, missing = (counts[state.name] for state in RoundState)
+    in_round = signed + unsigned + missing
+    if not in_round:
+        return []
+    received = signed + unsigned
+    name = f"the Q{quarter.number} {quarter.financial_year} reporting round"
+    return [
+        Figure("received", "Returns received", received, {"round": RECEIVED},
+               f"Of {in_round} action{'s' if in_round != 1 else ''} in {name}"),
+        Figure("signed_off", "Signed off", signed, {"round": RoundState.SIGNED_OFF},
+               "Returns the chair has signed off"),
+        Figure("not_signed_off", "Not signed off", unsigned,
+               {"round": RoundState.NOT_SIGNED_OFF},
+               "Returns awaiting the chair, or returned to the owner"),
+        Figure("no_return", "No return", missing, {"round": RoundState.NO_RETURN},
+               "In the round, no return: shown with no status, never an earlier one"),
+    ]  # fmt: skip
 
 
 @dataclass
@@ -158,6 +201,28 @@ class Breakdown:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(VALUES, 0))
     overdue: int = 0
     scale: int = 0  # the chart's full width in actions: the largest row's total
+    # In the reporting round of the page's quarter: how many hold each RoundState.
+    returns: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RoundState.values, 0))
+
+    @property
+    def no_return(self) -> int:
+        return self.returns[RoundState.NO_RETURN]
+
+    @property
+    def not_signed_off(self) -> int:
+        return self.returns[RoundState.NOT_SIGNED_OFF]
+
+    @property
+    def in_round(self) -> int:
+        return sum(self.returns.values())
+
+    def add(self, row: dict) -> None:
+        """Count a row of a grouped query (rag_as_of, overdue_as_of, round_state, actions)."""
+        self.counts[level(row["rag_as_of"]).value] += row["actions"]
+        if row["overdue_as_of"]:
+            self.overdue += row["actions"]
+        if row["round_state"]:
+            self.returns[row["round_state"]] += row["actions"]
 
     @property
     def total(self) -> int:
@@ -178,6 +243,10 @@ class Breakdown:
         ]
 
 
+# What the breakdowns group by: each action's status, overdue and place in the round.
+GROUPED_STATUS = ["rag_as_of", "overdue_as_of", "round_state"]
+
+
 def rag_breakdown(actions, priorities, bodies) -> tuple[list[Breakdown], list[Breakdown]]:
     """RAG counts per priority and per accountable body, from one grouped query over
     `actions` (which must come from for_dashboard()). Every priority and body gets a row,
@@ -191,20 +260,16 @@ def rag_breakdown(actions, priorities, bodies) -> tuple[list[Breakdown], list[Br
     # times a row: two thirds of the overview's time at 10,000 actions).
     rows = (
         actions.order_by()
-        .values("objective__priority_id", "accountable_body_id", "rag_as_of", "overdue_as_of")
+        .values("objective__priority_id", "accountable_body_id", *GROUPED_STATUS)
         .annotate(actions=Count("pk"))
     )
     for row in rows:
-        key = level(row["rag_as_of"]).value
         for breakdown in (
             by_priority.get(row["objective__priority_id"]),
             by_body.get(row["accountable_body_id"]),
         ):
-            if breakdown is None:
-                continue
-            breakdown.counts[key] += row["actions"]
-            if row["overdue_as_of"]:
-                breakdown.overdue += row["actions"]
+            if breakdown is not None:
+                breakdown.add(row)
     return _scaled(by_priority.values()), _scaled(by_body.values())
 
 
@@ -226,11 +291,8 @@ def _scaled(breakdowns) -> list[Breakdown]:
 def status_counts(actions, label: str = "All actions") -> Breakdown:
     """RAG and overdue counts of `actions` (from for_dashboard()): one grouped query."""
     counted = Breakdown(label)
-    rows = actions.order_by().values("rag_as_of", "overdue_as_of").annotate(actions=Count("pk"))
-    for row in rows:
-        counted.counts[level(row["rag_as_of"]).value] += row["actions"]
-        if row["overdue_as_of"]:
-            counted.overdue += row["actions"]
+    for row in actions.order_by().values(*GROUPED_STATUS).annotate(actions=Count("pk")):
+        counted.add(row)
     return counted
 
 
@@ -262,6 +324,8 @@ def totals(breakdowns: list[Breakdown]) -> Breakdown:
         total.overdue += breakdown.overdue
         for key in VALUES:
             total.counts[key] += breakdown.counts[key]
+        for state in RoundState.values:
+            total.returns[state] += breakdown.returns[state]
     return total
 
 

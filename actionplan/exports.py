@@ -30,7 +30,7 @@ from openpyxl.utils import get_column_letter
 
 from accounts.validators import CONTROL_CHARACTERS
 from actionplan.measure_charts import series_for
-from actionplan.models import Action
+from actionplan.models import Action, RoundState
 from actionplan.rag import Rag, is_overdue
 from actionplan.templatetags.plan_tags import NOBODY_HOLDS_ROLE
 
@@ -50,6 +50,10 @@ COLUMNS = [
     "commentary",
     "retired_on",
 ]
+# A dashboard's export has one more column, last: where the action stands in the reporting
+# round of the quarter it shows (for_dashboard's round_state), in words; empty out of a round.
+ROUND_COLUMN = "round_return"
+ROUND_WORDS = dict(RoundState.choices)
 # The measures' values (a second sheet, or a CSV of their own): one row per measure per quarter.
 MEASURE_COLUMNS = [
     "ref",
@@ -107,7 +111,7 @@ def _values(action) -> dict:
     queries."""
     objective = action.objective
     rag, updated_at, commentary = _status(action)
-    return {
+    values = {
         "ref": action.reference,
         "priority": f"{objective.priority.number}. {objective.priority.title}",
         "objective": f"{objective.number} {objective.display_title}",
@@ -123,6 +127,17 @@ def _values(action) -> dict:
         "commentary": commentary,
         "retired_on": action.retired_on,
     }
+    if hasattr(action, "round_state"):
+        values[ROUND_COLUMN] = ROUND_WORDS.get(action.round_state, "")
+    return values
+
+
+def _reads_round(actions) -> bool:
+    """Whether the rows carry a quarter's round state (for_dashboard()'s round_state)."""
+    query = getattr(actions, "query", None)
+    if query is not None:
+        return "round_state" in query.annotations
+    return any(hasattr(action, "round_state") for action in actions[:1])
 
 
 def action_row(action) -> dict[str, str]:
@@ -206,7 +221,8 @@ def _safe(rows) -> list[dict[str, str]]:
 
 
 def to_csv(actions) -> bytes:
-    return _csv(export_rows(actions), COLUMNS)
+    columns = [*COLUMNS, ROUND_COLUMN] if _reads_round(actions) else COLUMNS
+    return _csv(export_rows(actions), columns)
 
 
 def measures_to_csv(actions) -> bytes:
@@ -257,6 +273,7 @@ SHEET_COLUMNS = [
     SheetColumn("due_date", _verbose("due_date"), 13, is_date=True),
     SheetColumn("due_date_revision", "Due date revised", 30),
     SheetColumn("status", "Status", 10),
+    SheetColumn(ROUND_COLUMN, "Return for the quarter's round", 16),
     SheetColumn("overdue", "Overdue", 10),
     SheetColumn("status_date", "Status date", 13, is_date=True),
     # "Commentary", as the import reads it back (the "As at" line says whose).
@@ -265,6 +282,13 @@ SHEET_COLUMNS = [
     SheetColumn("retired_on", _verbose("retired_on"), 13, is_date=True),
 ]
 DATE_FORMAT = "d mmm yyyy"  # Excel's: 31 Dec 2015
+
+
+def _sheet_columns(actions) -> list[SheetColumn]:
+    """SHEET_COLUMNS, without the round's unless the rows carry it (a dashboard's export)."""
+    if _reads_round(actions):
+        return SHEET_COLUMNS
+    return [column for column in SHEET_COLUMNS if column.key != ROUND_COLUMN]
 
 
 @dataclass(frozen=True)
@@ -276,15 +300,22 @@ class SheetHeading:
     as_at_note: str = ""  # e.g. "the end of Q3 2015/16"
     filters: list[tuple[str, str]] = field(default_factory=list)  # (label, chosen values)
     unfiltered: str = "none, every action"
+    reads_round: bool = False  # a quarter's view: its reporting round's returns
 
     def lines(self) -> list[str]:
         when = date_format(self.as_at, "j F Y")
         note = f", {self.as_at_note}" if self.as_at_note else ""
         chosen = "; ".join(f"{label}: {value}" for label, value in self.filters)
+        status = "its latest update on or before that day"
+        if self.reads_round:
+            status += (
+                " or, for an action in the quarter's reporting round, its return (no status "
+                "if it made none; see the column “Return for the quarter's round”)"
+            )
         return [
             self.title,
-            f"As at {when}{note}: each action's status is its latest update on or before that "
-            "day, and overdue is judged on that day by the due date in force then.",
+            f"As at {when}{note}: each action's status is {status}, and overdue is judged on "
+            "that day by the due date in force then.",
             f"Filters: {chosen or self.unfiltered}.",
         ]
 
@@ -343,7 +374,8 @@ def to_xlsx(actions, heading: SheetHeading) -> bytes:
     for line in lines:
         sheet.append([printable(line)])
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([column.heading for column in SHEET_COLUMNS])
+    columns = _sheet_columns(actions)
+    sheet.append([column.heading for column in columns])
     header_row = len(lines) + 1
     for cell in sheet[header_row]:
         cell.font = Font(bold=True)
@@ -351,17 +383,17 @@ def to_xlsx(actions, heading: SheetHeading) -> bytes:
     actions = list(actions)
     for action in actions:
         values = _sheet_values(action, as_at=heading.as_at)
-        sheet.append([_sheet_cell(values[column.key]) for column in SHEET_COLUMNS])
+        sheet.append([_sheet_cell(values[column.key]) for column in columns])
     for row in sheet.iter_rows(min_row=header_row + 1):
-        for column, cell in zip(SHEET_COLUMNS, row, strict=True):
+        for column, cell in zip(columns, row, strict=True):
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             if column.is_date:
                 cell.number_format = DATE_FORMAT
             elif cell.value is not None:
                 cell.data_type = "s"  # never a formula, whatever the text
-    for index, column in enumerate(SHEET_COLUMNS, start=1):
+    for index, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
-    last = get_column_letter(len(SHEET_COLUMNS))
+    last = get_column_letter(len(columns))
     sheet.freeze_panes = f"B{header_row + 1}"  # the headings, and the Ref column
     sheet.auto_filter.ref = f"A{header_row}:{last}{max(sheet.max_row, header_row)}"
     sheet.print_title_rows = f"{header_row}:{header_row}"

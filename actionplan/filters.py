@@ -15,10 +15,13 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from actionplan.dashboards import (
+    NOT_IN_ROUND,
+    ROUND_STATES,
     measures_all_on_target_q,
     measures_off_target_q,
     not_updated_since_q,
     overdue_q,
+    round_state_q,
 )
 from actionplan.forms import QuickSelect
 from actionplan.models import (
@@ -30,10 +33,12 @@ from actionplan.models import (
     Objective,
     OwnerRole,
     Priority,
+    RoundState,
 )
 from actionplan.rag import VALUES, level, rag_as_of_q, tag_html
 
 MAX_SEARCH_WORDS = 10
+ROUND_LABELS = dict(RoundState.choices) | {NOT_IN_ROUND: "Not in the round"}
 # Labels that need the form's layout to make sense ("From" sits under "Due date").
 DESCRIBED_LABELS = {"due_from": "Due from", "due_to": "Due to"}
 
@@ -42,6 +47,8 @@ def _in_words(name: str, value) -> str:
     """A filter's value as the export's filters line says it."""
     if name == "rag":
         return ", ".join(level(rag).label for rag in sorted(value, key=VALUES.index))
+    if name == "round":
+        return ", ".join(ROUND_LABELS[state] for state in sorted(value, key=ROUND_STATES.index))
     if name == "overdue":
         return {"yes": "Overdue", "no": "Not overdue"}[value]
     if name == "q":
@@ -92,9 +99,23 @@ class ActionFilter(django_filters.FilterSet):
         choices=lambda: [(value, tag_html(value)) for value in VALUES],
         method="filter_rag",
         label="RAG status",
-        help_text="Choose one or more. The status is the latest update on or before the date.",
+        help_text=(
+            "Choose one or more. The status is the latest update on or before the date; for "
+            "an action in the reporting round of the quarter shown, its return."
+        ),
         widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": "Choose RAG statuses from the list."},
+    )
+    round = django_filters.MultipleChoiceFilter(
+        choices=list(ROUND_LABELS.items()),
+        method="filter_round",
+        label="Return for the quarter's reporting round",
+        help_text=(
+            "Choose one or more. Where the quarter has a reporting round, an action in it "
+            "shows its return, signed off or not, or no return."
+        ),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Choose return states from the list."},
     )
     owner = django_filters.ModelChoiceFilter(
         queryset=OwnerRole.objects.none(),
@@ -230,6 +251,9 @@ class ActionFilter(django_filters.FilterSet):
 
     def filter_rag(self, queryset, name, value):
         return queryset.filter(rag_as_of_q(value))
+
+    def filter_round(self, queryset, name, value):
+        return queryset.filter(round_state_q(value))
 
     def filter_owner(self, queryset, name, value):
         # Exists, not a join: no duplicate rows, so no DISTINCT over the annotations.

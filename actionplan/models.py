@@ -13,7 +13,18 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import BooleanField, Case, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -385,6 +396,60 @@ class ActionQuerySet(models.QuerySet):
             commentary_as_of=Subquery(latest.values("commentary")[:1]),
         )
 
+    def with_status_for_quarter(self, quarter: Quarter, *, as_of: date):
+        """The quarter's view of each action: with_status_as_of(as_of)'s annotations (rag_as_of,
+        update_at_as_of, commentary_as_of), read from the quarter's reporting round where the
+        action is in its scope, and round_state (a RoundState, NULL out of any round).
+
+        The one home of the rule the dashboards, the overview, their exports and the Board pack
+        follow. The round is the action's plan's latest round of `quarter`
+        (ReportingRound.latest_of_quarter), open or closed. In its scope, an action shows its
+        return (the status update that answered the round, made once the quarter was over) and
+        whether it is signed off; with no return, no status at all (rag_as_of NULL, counted
+        with the unrated; round_state "no return"), never an earlier quarter's, though
+        update_at_as_of still says when it was last updated. Out of scope (already Blue, or
+        removed), or in a plan with no round: the latest update on or before `as_of` (its last
+        day, or today while it runs).
+
+        The round's rows are a per-quarter snapshot, joined (one row per action at most: the
+        entry in its plan's latest round, found by one seek in actionplan_round_latest); the
+        "latest update" subqueries run only in the CASE's fallback. Not faster than the as-of
+        subqueries alone (their covering index makes each a single seek): bench/README.md,
+        "Quarter views read the rounds", says by how much and what would be."""
+        entry = FilteredRelation(
+            "round_entries",
+            condition=Q(
+                round_entries__round=Subquery(
+                    ReportingRound.objects.latest_of_quarter(quarter, plan=OuterRef("plan"))
+                ),
+                round_entries__removed_at__isnull=True,
+            ),
+        )
+        in_round = Q(quarter_entry__isnull=False)
+        returned = Q(quarter_entry__return_update__isnull=False)
+        latest = StatusUpdate.objects.filter(
+            action=OuterRef("pk"), created_at__lt=end_of_day(as_of)
+        ).order_by("-created_at", "-pk")
+
+        def round_or_latest(name: str, condition: Q) -> Case:
+            return Case(
+                When(condition, then=F(f"quarter_entry__return_update__{name}")),
+                default=Subquery(latest.values(name)[:1]),
+            )
+
+        return self.annotate(quarter_entry=entry).annotate(
+            rag_as_of=round_or_latest("rag", in_round),
+            update_at_as_of=round_or_latest("created_at", returned),
+            commentary_as_of=round_or_latest("commentary", in_round),
+            round_state=Case(
+                When(~in_round, then=Value(None)),
+                When(~returned, then=Value(RoundState.NO_RETURN)),
+                When(quarter_entry__review=Review.APPROVED, then=Value(RoundState.SIGNED_OFF)),
+                default=Value(RoundState.NOT_SIGNED_OFF),
+                output_field=CharField(),
+            ),
+        )
+
     def as_of(self, day: date):
         """The plan as it stood at the end of `day`: the actions added by then (added_on on or
         before it; none recorded: part of the plan from its start) and not retired by then
@@ -403,18 +468,26 @@ class ActionQuerySet(models.QuerySet):
     def retired(self):
         return self.filter(retired_on__isnull=False)
 
-    def for_dashboard(self, *, as_of: date):
+    def for_dashboard(self, *, as_of: date, quarter: Quarter | None = None):
         """Rows for dashboards, the overview and their exports, as they stood at the end of
-        `as_of`: the plan's actions then (as_of()), with_status_as_of(), with_due_date_as_of()
-        and overdue_as_of (overdue on `as_of`, by the status and the due date in force then).
+        `as_of`: the plan's actions then (as_of()), their statuses (with `quarter`, a view of
+        that quarter, as_of being its last day or today: with_status_for_quarter(), which reads
+        the quarter's reporting round; without, with_status_as_of() and a NULL round_state),
+        with_due_date_as_of() and overdue_as_of (overdue on `as_of`, by the status and the due
+        date in force then).
         Figures, filters and tables all read these annotations, never current_rag or due_date.
         Lists and exports join or prefetch what they show themselves: the action table reads
         its page's owners in one query of its own, and sorting a page of a body's actions with
         the objective and priority's long texts joined took half a dashboard's time at 10,000
         actions."""
+        if quarter is None:
+            rows = self.with_status_as_of(as_of).annotate(
+                round_state=Value(None, output_field=CharField())
+            )
+        else:
+            rows = self.with_status_for_quarter(quarter, as_of=as_of)
         return (
-            self.as_of(as_of)
-            .with_status_as_of(as_of)
+            rows.as_of(as_of)
             .with_due_date_as_of(as_of)
             .annotate(
                 overdue_as_of=overdue_expression(
@@ -1129,5 +1202,6 @@ from actionplan.round_models import (  # noqa: E402, F401
     Review,
     RoundAction,
     RoundEmail,
+    RoundState,
     SignOff,
 )

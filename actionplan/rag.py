@@ -14,7 +14,8 @@
   revised it by then (Action.due_date_on, ActionQuerySet.with_due_date_as_of), else the plan's.
 - The markup: one partial per tag (actionplan/_rag_tag.html, actionplan/_overdue_tag.html),
   used by app and PDF templates alike; `tag_html()` renders the RAG tag once per level for
-  lists that show one per row.
+  lists that show one per row, `round_status_html()` the same with a quarter's reporting round
+  state in words beside it ("Green — not signed off", "No return").
 - The colours: custom properties in static/css/rag.css, which the app's and the pack's
   stylesheets both load; `colours()` reads them for the pack's SVG chart.
 """
@@ -168,6 +169,17 @@ def tag_html(value: str | None) -> SafeString:
     tables, lists and the pack show one per row. (A change to the partial shows after a
     restart.)"""
     return mark_safe(render_to_string("actionplan/_rag_tag.html", {"rag": level(value)}).strip())
+
+
+@cache
+def round_status_html(value: str | None, round_state: str | None) -> SafeString:
+    """An action's status in a quarter's view (actionplan/_round_status.html): its RAG tag,
+    and where the quarter's reporting round holds it (round_state, a RoundState value) its
+    return in words, "Green — not signed off", or "No return". Rendered once per pair."""
+    if round_state is None:
+        return tag_html(value)
+    context = {"rag": level(value), "state": round_state}
+    return mark_safe(render_to_string("actionplan/_round_status.html", context).strip())
 
 
 @cache

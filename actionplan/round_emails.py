@@ -186,6 +186,15 @@ def send_due(reporting_round: ReportingRound, *, now: datetime | None = None) ->
     return sent
 
 
+def backoff_seconds(attempts_before: int) -> int:
+    """How long to wait after a failed send, by the attempts made before it."""
+    return min(BACKOFF_FIRST_SECONDS * 2**attempts_before, BACKOFF_MAX_SECONDS)
+
+
+def _failure(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:500]
+
+
 def _send_one(reporting_round, email: RoundEmail, owes: Owed, *, connection, now) -> int:
     try:
         # Composed inside the try: whatever fails, the claim is released with the reason.
@@ -193,11 +202,11 @@ def _send_one(reporting_round, email: RoundEmail, owes: Owed, *, connection, now
         message.connection = connection
         message.send()
     except Exception as error:  # noqa: BLE001 - any failure to hand over is retried
-        delay = min(BACKOFF_FIRST_SECONDS * 2**email.attempts, BACKOFF_MAX_SECONDS)
+        delay = backoff_seconds(email.attempts)
         RoundEmail.objects.filter(pk=email.pk).update(
             claimed_at=None,
             next_attempt_at=now + timedelta(seconds=delay),
-            last_error=f"{type(error).__name__}: {error}"[:500],
+            last_error=_failure(error),
         )
         logger.warning("round e-mail %s not sent, retrying in %ss: %s", email.pk, delay, error)
         with contextlib.suppress(Exception):  # a dead connection may fail to close too
@@ -258,40 +267,70 @@ def compose(reporting_round: ReportingRound, step: str, owes: Owed) -> EmailMult
     return message
 
 
+def waiting_return_notices(reporting_round: ReportingRound):
+    """The round's "returned to owner" notices not sent yet, with why (the round page)."""
+    return (
+        SignOff.objects.filter(
+            entry__round=reporting_round,
+            decision=SignOff.Decision.RETURNED,
+            notice_sent_at__isnull=True,
+        )
+        .select_related("entry__action")
+        .order_by("notice_next_attempt_at", "pk")
+    )
+
+
 def send_return_notices(reporting_round: ReportingRound, *, now: datetime, connection) -> int:
-    """E-mail the owners of each return a chair sent back, once (claimed as the round's other
-    e-mails are; a failure releases the claim for the next run). Says only that it was
-    returned and where to read why: the chair's comment stays behind the sign-in."""
+    """E-mail the owners of each return a chair sent back, once, by the path of the round's
+    other e-mails: claimed by a conditional UPDATE, sent, marked sent; a failure releases the
+    claim with the error and the same back-off (backoff_seconds), and the round page lists the
+    notice as waiting until it goes. Says only that it was returned and where to read why: the
+    chair's comment stays behind the sign-in."""
     stale = now - timedelta(seconds=settings.ROUND_EMAIL_CLAIM_SECONDS)
-    unclaimed = Q(notice_claimed_at__isnull=True) | Q(notice_claimed_at__lt=stale)
-    pending = SignOff.objects.filter(
-        unclaimed,
-        entry__round=reporting_round,
-        decision=SignOff.Decision.RETURNED,
-        notice_sent_at__isnull=True,
-    ).select_related("entry__action__accountable_body")
+    claimable = (Q(notice_claimed_at__isnull=True) | Q(notice_claimed_at__lt=stale)) & (
+        Q(notice_next_attempt_at__isnull=True) | Q(notice_next_attempt_at__lte=now)
+    )
+    pending = (
+        waiting_return_notices(reporting_round)
+        .filter(claimable)
+        .select_related("entry__action__accountable_body")
+        .order_by("pk")
+    )
     sent = 0
     for sign_off in pending:
-        mine = SignOff.objects.filter(unclaimed, pk=sign_off.pk, notice_sent_at__isnull=True)
-        if not mine.update(notice_claimed_at=now):
+        mine = SignOff.objects.filter(claimable, pk=sign_off.pk, notice_sent_at__isnull=True)
+        if not mine.update(notice_claimed_at=now, notice_attempts=F("notice_attempts") + 1):
             continue
-        action = sign_off.entry.action
-        owners = User.objects.filter(
-            roles__action_links__action=action, is_active=True, email__gt=""
-        ).distinct()
-        emails = sorted({person.email for person in owners})
-        if emails:
-            try:
-                compose_return_notice(reporting_round, sign_off, emails, connection).send()
-            except Exception as error:  # noqa: BLE001 - any failure to hand over is retried
-                logger.warning("return notice %s not sent: %s", sign_off.pk, error)
-                SignOff.objects.filter(pk=sign_off.pk).update(notice_claimed_at=None)
-                with contextlib.suppress(Exception):
-                    connection.close()
-                continue
-            sent += 1
-        SignOff.objects.filter(pk=sign_off.pk).update(notice_sent_at=timezone.now())
+        sent += _send_return_notice(reporting_round, sign_off, connection=connection, now=now)
     return sent
+
+
+def _send_return_notice(reporting_round, sign_off: SignOff, *, connection, now) -> int:
+    action = sign_off.entry.action
+    owners = User.objects.filter(
+        roles__action_links__action=action, is_active=True, email__gt=""
+    ).distinct()
+    emails = sorted({person.email for person in owners})
+    if emails:
+        try:
+            compose_return_notice(reporting_round, sign_off, emails, connection).send()
+        except Exception as error:  # noqa: BLE001 - any failure to hand over is retried
+            delay = backoff_seconds(sign_off.notice_attempts)
+            SignOff.objects.filter(pk=sign_off.pk).update(
+                notice_claimed_at=None,
+                notice_next_attempt_at=now + timedelta(seconds=delay),
+                notice_last_error=_failure(error),
+            )
+            logger.warning(
+                "return notice %s not sent, retrying in %ss: %s", sign_off.pk, delay, error
+            )
+            with contextlib.suppress(Exception):  # a dead connection may fail to close too
+                connection.close()
+            return 0
+    SignOff.objects.filter(pk=sign_off.pk).update(
+        notice_sent_at=timezone.now(), notice_last_error=""
+    )
+    return 1 if emails else 0
 
 
 def compose_return_notice(reporting_round, sign_off, emails, connection):

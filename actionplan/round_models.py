@@ -24,6 +24,14 @@ class ReportingRoundQuerySet(models.QuerySet):
     def open(self):
         return self.filter(closed_at__isnull=True)
 
+    def latest_of_quarter(self, quarter: Quarter, *, plan):
+        """The id of `plan`'s latest round of `quarter` (by when it opened), as a one-row
+        queryset for a subquery: the round whose returns the quarter's views read
+        (ActionQuerySet.with_status_for_quarter), open or closed. `plan` may be an
+        OuterRef."""
+        rounds = self.filter(plan=plan, quarter=quarter.slug)
+        return rounds.order_by("-opened_at", "-pk").values("pk")[:1]
+
 
 class ReportingRound(models.Model):
     plan = models.ForeignKey(Plan, models.PROTECT, related_name="rounds", verbose_name="plan")
@@ -48,6 +56,13 @@ class ReportingRound(models.Model):
                 fields=["plan", "quarter"],
                 condition=Q(closed_at__isnull=True),
                 name="actionplan_round_one_open_per_plan_quarter",
+            ),
+        ]
+        indexes = [
+            # The quarter views' "latest round of the action's plan and quarter", looked up
+            # once per action (ReportingRoundQuerySet.latest_of_quarter): a seek, no sort.
+            models.Index(
+                fields=["plan", "quarter", "-opened_at", "-id"], name="actionplan_round_latest"
             ),
         ]
 
@@ -95,6 +110,17 @@ class Review(models.TextChoices):
     AWAITING = "awaiting", "Awaiting sign-off"
     APPROVED = "approved", "Signed off"
     RETURNED = "returned", "Returned to owner"
+
+
+class RoundState(models.TextChoices):
+    """Where an action stands in the reporting round of the quarter a view shows (annotated as
+    round_state by ActionQuerySet.for_dashboard and with_status_for_quarter; NULL: the quarter
+    has no round, or the action is not in its scope). Its words are what pages, exports and
+    the Board pack say beside the status."""
+
+    SIGNED_OFF = "signed off", "Signed off"
+    NOT_SIGNED_OFF = "not signed off", "Not signed off"
+    NO_RETURN = "no return", "No return"
 
 
 class RoundActionQuerySet(models.QuerySet):
@@ -226,7 +252,8 @@ class RoundEmail(models.Model):
 class SignOff(models.Model):
     """A chair's decision on one return: approved, or returned to the owner with a comment.
     Append-only: a new decision is a new row; RoundAction.review holds the latest. The notice
-    fields are delivery bookkeeping for the e-mail a return sends (round_emails)."""
+    fields are delivery bookkeeping for the e-mail a return sends (round_emails): claimed,
+    sent, or retried with back-off after a failure, as a RoundEmail is."""
 
     class Decision(models.TextChoices):
         APPROVED = "approved", "Signed off"
@@ -246,6 +273,12 @@ class SignOff(models.Model):
     decided_at = models.DateTimeField("decided at", default=timezone.now)
     notice_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
     notice_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    notice_attempts = models.PositiveSmallIntegerField("notice attempts", default=0, editable=False)
+    # NULL: due at once (as soon as the decision is made).
+    notice_next_attempt_at = models.DateTimeField(
+        "notice's next attempt at", null=True, blank=True, editable=False
+    )
+    notice_last_error = models.TextField("notice's last error", blank=True, editable=False)
 
     class Meta:
         ordering = ["entry", "-decided_at", "-pk"]

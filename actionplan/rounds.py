@@ -27,6 +27,7 @@ from actionplan.models import (
 )
 from actionplan.quarters import Quarter
 from actionplan.rag import NOT_RATED, Rag, rag_as_of_q
+from actionplan.round_emails import waiting_return_notices
 from actionplan.round_models import (
     ONE_OPEN_ROUND_MESSAGE,
     ROUND_COUNTS,
@@ -350,14 +351,16 @@ class RoundProgress:
     by_agency: list[Tally]
     to_reply: list = field(default_factory=list)
     waiting: list = field(default_factory=list)
+    waiting_notices: list = field(default_factory=list)  # "returned to owner" SignOffs
     roles_unheld: list = field(default_factory=list)
     people_without_email: list = field(default_factory=list)
 
 
 def round_progress(reporting_round: ReportingRound) -> RoundProgress:
-    """The round page's figures and lists in a fixed number of queries (five, whatever the
+    """The round page's figures and lists in a fixed number of queries (six, whatever the
     number of actions or people): counts per body, counts per agency, the people to reply with
-    their outstanding counts and last e-mails, the roles nobody holds, the e-mails waiting.
+    their outstanding counts and last e-mails, the roles nobody holds, the e-mails waiting
+    and the "returned to owner" notices waiting.
 
     Counted in the database: reading every in-scope row and owner link and counting them in
     Python took 178 ms at 10,000 actions on SQLite, and reading the outstanding actions' 8,500
@@ -386,6 +389,7 @@ def round_progress(reporting_round: ReportingRound) -> RoundProgress:
             .select_related("person")
             .order_by("next_attempt_at", "pk")
         ),
+        waiting_notices=list(waiting_return_notices(reporting_round)),
         roles_unheld=roles_unheld,
         people_without_email=without_email,
     )

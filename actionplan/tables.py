@@ -21,7 +21,7 @@ from django_tables2 import tables
 
 from actionplan.dashboards import band_as_of
 from actionplan.models import HOLDER_ORDER, ActionOwner, Measure, OwnerRole, person_name
-from actionplan.rag import Rag, overdue_tag_html, rank_expression, tag_html
+from actionplan.rag import Rag, overdue_tag_html, rank_expression, round_status_html
 from actionplan.templatetags.plan_tags import due_date_html, people_html
 
 COMMENTARY_SNIPPET_CHARS = 100
@@ -226,7 +226,7 @@ class ActionTable(tables.Table):
         )
 
     def render_rag(self, record):
-        return tag_html(record.rag_as_of)
+        return round_status_html(record.rag_as_of, record.round_state)
 
     def order_rag(self, queryset, is_descending):
         """Ascending is worst first: Red, Amber, Green, Blue, then not yet rated."""

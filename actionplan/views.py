@@ -420,6 +420,21 @@ class AsOf:
     def is_quarter_end(self) -> bool:
         return self.day == self.quarter.end
 
+    @property
+    def round_quarter(self) -> Quarter | None:
+        """The quarter the page shows as a quarter (read from its reporting round where it has
+        one: ActionQuerySet.for_dashboard): one chosen or opened on, or a date given that is
+        a quarter's last day. None for today, or a date within a quarter: the latest update
+        on or before it."""
+        if self.chosen_quarter:
+            return self.chosen_quarter
+        return self.quarter if self.given and self.is_quarter_end else None
+
+    def actions(self, actions=None):
+        """`actions` (default: every action) as the page shows them on this date."""
+        actions = Action.objects.all() if actions is None else actions
+        return actions.for_dashboard(as_of=self.day, quarter=self.round_quarter)
+
 
 def _as_of(request) -> AsOf:
     """Read ?as_of= or ?quarter=. With neither, open on the reporting quarter
@@ -491,8 +506,7 @@ class BodyDashboardView(LoginRequiredMixin, SingleTableMixin, FilterView):
     def actions(self):
         """The body's actions as of the date, built once: the filters, the table and the
         figures each take their own clone."""
-        actions = Action.objects.filter(accountable_body=self.body)
-        return actions.for_dashboard(as_of=self.as_of.day)
+        return self.as_of.actions(Action.objects.filter(accountable_body=self.body))
 
     def get_queryset(self):
         return self.actions
@@ -512,7 +526,7 @@ class BodyDashboardView(LoginRequiredMixin, SingleTableMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        total, by_rag, attention = dashboards.headline_figures(
+        total, by_rag, attention, returns = dashboards.headline_figures(
             self.get_queryset(), as_of=self.as_of.day
         )
         current = _current_filters(self.request)
@@ -522,6 +536,8 @@ class BodyDashboardView(LoginRequiredMixin, SingleTableMixin, FilterView):
             total=total,
             rag_figures=_figure_links(by_rag, self.as_of, current),
             attention_figures=_figure_links(attention, self.as_of, current),
+            return_figures=_figure_links(returns, self.as_of, current),
+            reads_round=bool(returns),
             is_filtered=bool(current),
             error_forms=[f for f in (self.as_of.form, self.filterset.form) if f.errors],
         )
@@ -547,7 +563,7 @@ def body_export(request, pk, fmt):
         raise Http404("Dashboard exports are CSV or XLSX.")
     body = get_object_or_404(AccountableBody, pk=pk)
     as_of = _as_of(request)
-    actions = Action.objects.filter(accountable_body=body).for_dashboard(as_of=as_of.day)
+    actions = as_of.actions(Action.objects.filter(accountable_body=body))
     filterset = ActionFilter(request.GET, queryset=actions, body=body, as_of=as_of.day)
     if as_of.form.errors or not filterset.is_valid():
         # Never export something other than what was asked for: show the errors instead.
@@ -562,6 +578,7 @@ def body_export(request, pk, fmt):
         as_at_note=_as_at_note(as_of),
         filters=filterset.described(),
         unfiltered=f"none, every action {body.name} is accountable for",
+        reads_round=as_of.round_quarter is not None,
     )
     body_bytes = exports.render(rows, fmt, heading=heading)
     response = HttpResponse(body_bytes, content_type=exports.CONTENT_TYPES[fmt])
@@ -590,11 +607,13 @@ def _end_of(quarter: Quarter) -> date | None:
         return None
 
 
-def _counts_at(day: date | None) -> dashboards.Breakdown:
-    """The headline's counts at the end of `day`: none before the calendar."""
+def _counts_at(quarter: Quarter, day: date | None) -> dashboards.Breakdown:
+    """The headline's counts at the end of `quarter` (`day`, its last day), as that quarter's
+    own view shows them (its reporting round's returns, if it had one): none before the
+    calendar."""
     if day is None:
         return dashboards.Breakdown("All actions")
-    return dashboards.status_counts(Action.objects.for_dashboard(as_of=day))
+    return dashboards.status_counts(Action.objects.for_dashboard(as_of=day, quarter=quarter))
 
 
 @login_required
@@ -602,7 +621,7 @@ def overview(request):
     """The Board's view of the whole plan as of a date: RAG by priority and by body, and
     every overdue action (a page at a time)."""
     as_of = _as_of(request)
-    actions = Action.objects.for_dashboard(as_of=as_of.day)
+    actions = as_of.actions()
     priorities = Priority.objects.select_related("plan").order_by("plan__title", "number")
     bodies = AccountableBody.objects.order_by("name")
     by_priority, by_body = dashboards.rag_breakdown(actions, priorities, bodies)
@@ -621,7 +640,7 @@ def overview(request):
     total = dashboards.totals(by_priority)
     since = as_of.quarter.previous()
     since_end = _end_of(since)
-    before = _counts_at(since_end)
+    before = _counts_at(since, since_end)
     # The breakdown has counted the overdue actions already: no COUNT query for the pages.
     paginate = {"per_page": OVERDUE_PAGE_SIZE, "paginator_class": CountedPaginator}
     RequestConfig(request, paginate=paginate | {"count": total.overdue}).configure(overdue_table)
@@ -632,6 +651,7 @@ def overview(request):
         "total": total,
         "headline": dashboards.changes(total, before),
         "returns": quarter_returns(as_of.quarter),
+        "reads_round": bool(total.in_round),
         "since": since,
         "since_end": since_end,
         "rag_levels": LEVELS,

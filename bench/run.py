@@ -4,6 +4,7 @@
     python bench/run.py            # WSCB (42 actions), 1,000 and 10,000 actions, on SQLite
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/actionplan python bench/run.py
     python bench/run.py --quick    # the WSCB size only (CI)
+    python bench/run.py --sizes 10k --paths dashboard overview admin --repeat-large 15
 
 Runs in-process with Django's test client and production settings (DEBUG off, cached
 templates, persistent connections, WhiteNoise manifest), in a database of its own that it
@@ -69,7 +70,7 @@ def build(size_name: str) -> dict:
     if size_name == "wscb":
         call_command("load_plan", str(ROOT / "fixtures/wscb_cse_action_plan.json"), verbosity=0)
         return paths.wscb_world()
-    synthetic.build(actions=SIZES[size_name])
+    synthetic.build(actions=SIZES[size_name], rounds=True)
     return paths.synthetic_world()
 
 
@@ -99,6 +100,10 @@ def ratio(times, reference) -> float | None:
     return statistics.median(t / r for t, r in zip(times, reference["times"], strict=False))
 
 
+def _format(value: float | None, places: int) -> str:
+    return "" if value is None else f"{value:.{places}f}"
+
+
 def print_table(rows, engine):
     print(f"\n## {engine} (median / min / max ms over repeated runs, queries, bytes)\n")
     print("| size | path | median ms | min | max | queries | bytes | x admin | x floor |")
@@ -108,8 +113,8 @@ def print_table(rows, engine):
         times = m["times"]
         x_admin = x_floor = ""
         if name in paths.HEAVY:
-            x_admin = f"{ratio(times, by_key.get((size, 'admin changelist (ref)'))):.2f}"
-            x_floor = f"{ratio(times, by_key.get((size, 'raw SQL floor (ref)'))):.1f}"
+            x_admin = _format(ratio(times, by_key.get((size, "admin changelist (ref)"))), 2)
+            x_floor = _format(ratio(times, by_key.get((size, "raw SQL floor (ref)"))), 1)
         cells = [size, name, f"{statistics.median(times):.1f}", f"{min(times):.1f}"]
         cells += [f"{max(times):.1f}", m["queries"], f"{m['bytes']:,}", x_admin, x_floor]
         print("| " + " | ".join(str(cell) for cell in cells) + " |")
@@ -120,13 +125,23 @@ def main():
     parser.add_argument("--quick", action="store_true", help="the WSCB size only")
     parser.add_argument("--repeat", type=int, default=7, help="runs per path (small sizes)")
     parser.add_argument("--sizes", nargs="*", choices=list(SIZES), help="sizes to run")
+    parser.add_argument(
+        "--paths", nargs="*", help="only the paths whose names contain one of these words"
+    )
+    parser.add_argument(
+        "--repeat-large", type=int, default=3, help="runs per path at 10k (slow paths: 1)"
+    )
     args = parser.parse_args()
+    if args.paths:
+        chosen = {n for n in paths.PATHS if any(word in n for word in args.paths)}
+        for name in set(paths.PATHS) - chosen:
+            del paths.PATHS[name]
     sizes = ["wscb"] if args.quick else (args.sizes or list(SIZES))
 
     def repeats_for(size, name):
         slow = name.startswith("Board pack PDF") or "export" in name
         if size == "10k":
-            return 1 if slow else 3
+            return 1 if slow else args.repeat_large
         return 3 if slow else args.repeat
 
     engine = connection.vendor

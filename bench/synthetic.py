@@ -3,7 +3,10 @@
 `build(actions=N)` makes plans of up to 500 actions each, 20 accountable bodies, 200 owner roles
 in 20 agencies, one to three owners and measures per action, and 8 quarters of status updates per
 action (April 2015 to March 2017), with the denormalised current status set as the service would.
-Rows go in with bulk_create: building 10,000 actions and 80,000 updates takes seconds, not hours.
+With `rounds=True` each plan has also run each of those quarters as a reporting round (closed,
+every action not Blue at the quarter before in scope, 95 % returned, most returns signed off):
+what the quarter views read (`add_rounds`). Rows go in with bulk_create: building 10,000
+actions, 80,000 updates and 68,000 round entries takes seconds, not hours.
 """
 
 import random
@@ -23,9 +26,13 @@ from actionplan.models import (
     Plan,
     Priority,
     Rag,
+    ReportingRound,
+    Review,
+    RoundAction,
     StatusUpdate,
     reference_sort_key,
 )
+from actionplan.quarters import Quarter
 
 BODIES, AGENCIES, ROLES = 20, 20, 200
 PLAN_SIZE, PRIORITIES, OBJECTIVES_PER_PRIORITY = 500, 4, 5
@@ -72,8 +79,11 @@ def _sentence(rng, words=14):
 
 
 @transaction.atomic
-def build(*, actions: int, seed: int = 2015, plan_size: int = PLAN_SIZE) -> dict:
-    """Plans of `plan_size` actions (one plan of all of them for a Board pack at that size)."""
+def build(
+    *, actions: int, seed: int = 2015, plan_size: int = PLAN_SIZE, rounds: bool = False
+) -> dict:
+    """Plans of `plan_size` actions (one plan of all of them for a Board pack at that size),
+    with a reporting round per plan and quarter if `rounds`."""
     rng = random.Random(seed)
     bodies = AccountableBody.objects.bulk_create(
         AccountableBody(name=f"Sub-group {i + 1:02d}", short_name=f"SG{i + 1}", kind="sub-group")
@@ -92,7 +102,9 @@ def build(*, actions: int, seed: int = 2015, plan_size: int = PLAN_SIZE) -> dict
         size = min(plan_size, actions - plan_index * plan_size)
         made += _plan(rng, plan_index, size, bodies)
     _owners_and_measures(rng, made, roles)
-    add_history(rng, made, author)
+    updates = add_history(rng, made, author)
+    if rounds:
+        add_rounds(rng, updates, author)
     return {"bodies": bodies, "roles": roles, "actions": len(made), "author": author}
 
 
@@ -169,3 +181,41 @@ def add_history(rng, actions, author):
     Action.objects.bulk_update(
         actions, ["current_rag", "latest_update", "version"], batch_size=2000
     )
+    return updates
+
+
+def add_rounds(rng, updates: list[StatusUpdate], opened_by) -> int:
+    """A closed reporting round per plan and quarter of QUARTER_ENDS: in scope, the actions not
+    Blue at the quarter before; 95 % of them returned (the quarter's update), 85 % of returns
+    signed off. Returns how many round entries were made."""
+    by_action: dict[int, list[StatusUpdate]] = {}
+    for update in updates:
+        by_action.setdefault(update.action_id, []).append(update)
+    plan_of = dict(Action.objects.filter(pk__in=list(by_action)).values_list("pk", "plan_id"))
+    rounds = {}
+    for plan_id in sorted(set(plan_of.values())):
+        for day in QUARTER_ENDS:
+            quarter = Quarter.containing(day)
+            opened = timezone.make_aware(datetime.combine(quarter.end + timedelta(1), time(9)))
+            rounds[plan_id, quarter] = ReportingRound(
+                plan_id=plan_id, quarter=quarter.slug, deadline=quarter.end + timedelta(21),
+                sign_off_date=quarter.end + timedelta(35), opened_by=opened_by,
+                opened_at=opened, closed_at=opened + timedelta(days=60),
+            )  # fmt: skip
+    ReportingRound.objects.bulk_create(rounds.values())
+    entries = []
+    for action_id, history in by_action.items():
+        for index, update in enumerate(history):
+            if index and history[index - 1].rag == Rag.BLUE:
+                continue  # complete before the quarter: out of scope
+            returned = rng.random() < 0.95
+            entries.append(
+                RoundAction(
+                    round=rounds[plan_of[action_id], Quarter.containing(QUARTER_ENDS[index])],
+                    action_id=action_id,
+                    return_update=update if returned else None,
+                    review=Review.APPROVED if returned and rng.random() < 0.85 else Review.AWAITING,
+                )  # fmt: skip
+            )
+    RoundAction.objects.bulk_create(entries, batch_size=5000)
+    return len(entries)

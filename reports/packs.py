@@ -1,9 +1,10 @@
 """What a Board pack says: a plan's statuses at the end of a quarter, read in a fixed number of
 queries, and the figures the Board asks for (counts, direction of travel, exceptions).
 
-Statuses are "as of" a day with the same meaning as everywhere else in the app: an action's
-status on a day is its latest update made on or before the end of that day
-(ActionQuerySet.with_status_as_of). Overdue means past its due date on that day and not Blue.
+Statuses are the quarter's view of each action, by the same rule as the dashboards' quarter
+views (ActionQuerySet.with_status_for_quarter): its return in the quarter's reporting round,
+else its latest update made on or before the end of the day. Overdue means past its due date
+on that day and not Blue.
 """
 
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from actionplan.models import (
     Objective,
     Plan,
     Priority,
-    RoundAction,
+    RoundState,
     StatusUpdate,
     end_of_day,
 )
@@ -40,7 +41,9 @@ from actionplan.rag import (
 
 _LONG_AGO = datetime(1900, 1, 1, tzinfo=UTC)
 # An action's place in the quarter's reporting round (PackAction.round_state).
-SIGNED_OFF, NOT_SIGNED_OFF, NO_RETURN = "signed off", "not signed off", "no return"
+SIGNED_OFF, NOT_SIGNED_OFF, NO_RETURN = (
+    RoundState.SIGNED_OFF, RoundState.NOT_SIGNED_OFF, RoundState.NO_RETURN
+)  # fmt: skip
 
 
 @dataclass
@@ -328,80 +331,40 @@ class RoundReturns:
         return self.in_scope - self.received
 
 
-@dataclass(frozen=True)
-class _Return:
-    rag: str | None
-    commentary: str
-    created_at: datetime | None
-    signed_off: bool
-
-
-def _round_returns(plan: Plan, quarter: Quarter) -> dict[str, dict[int, _Return]]:
-    """The returns of this quarter's and the previous quarter's reporting rounds, by quarter
-    slug and action id (the latest round of a quarter wins). One query."""
-    rows = (
-        RoundAction.objects.in_scope()
-        .filter(round__plan=plan, round__quarter__in=[quarter.slug, quarter.previous().slug])
-        .order_by("round__opened_at", "round_id")
-        .values_list(
-            "round__quarter", "action_id", "return_update__rag", "return_update__commentary",
-            "return_update__created_at", "review",
-        )
-    )  # fmt: skip
-    found: dict[str, dict[int, _Return]] = {quarter.slug: {}, quarter.previous().slug: {}}
-    for slug, action_id, rag, commentary, created_at, review in rows:
-        found[slug][action_id] = _Return(rag, commentary or "", created_at, review == "approved")
-    return found
-
-
-def _round_state(returned: _Return | None) -> str | None:
-    if returned is None:
-        return None
-    if returned.rag is None:
-        return NO_RETURN
-    return SIGNED_OFF if returned.signed_off else NOT_SIGNED_OFF
-
-
-def _pack_action(action, previous, this_round, previous_round, as_of, quarter) -> PackAction:
-    returned, before = this_round.get(action.pk), previous_round.get(action.pk)
-    previous_rag = before.rag if before and before.rag else previous.get(action.pk)
-    item = PackAction(
+def _pack_action(action, previous: dict, as_of: date, quarter: Quarter) -> PackAction:
+    return PackAction(
         action=action,
         rag=level(action.rag_as_of),
-        previous_rag=level(previous_rag),
+        previous_rag=level(previous.get(action.pk)),
         updated_at=action.update_at_as_of,
         commentary=action.commentary_as_of or "",
         red_since=timezone.localdate(action.red_since) if action.red_since else None,
         as_of=as_of,
         quarter_start=quarter.start,
-        round_state=_round_state(returned),
+        round_state=action.round_state,
     )
-    if item.no_return:
-        item.rag, item.commentary = level(None), ""
-    elif returned is not None:
-        item.rag, item.commentary = level(returned.rag), returned.commentary
-        item.updated_at = returned.created_at
-    return item
 
 
-def _returns_summary(this_round: dict) -> RoundReturns | None:
-    if not this_round:
+def _returns_summary(items: list[PackAction]) -> RoundReturns | None:
+    in_round = [item.round_state for item in items if item.round_state is not None]
+    if not in_round:
         return None
-    values = this_round.values()
     return RoundReturns(
-        in_scope=len(values),
-        received=sum(1 for r in values if r.rag is not None),
-        signed_off=sum(1 for r in values if r.rag is not None and r.signed_off),
+        in_scope=len(in_round),
+        received=sum(1 for state in in_round if state != NO_RETURN),
+        signed_off=sum(1 for state in in_round if state == SIGNED_OFF),
     )
 
 
 def build_pack_data(*, plan: Plan, quarter: Quarter, today: date) -> BoardPackData:
-    """Everything a pack shows, in 9 queries whatever the plan's size (and the number of its
+    """Everything a pack shows, in 8 queries whatever the plan's size (and the number of its
     measures and their values).
 
-    Statuses are as of the quarter's last day, or `today` while the quarter is still running.
-    Where the quarter has a reporting round, each action in its scope shows its return
-    instead (marked if not yet signed off), or "no return": never an earlier status.
+    Statuses are the quarter's view of each action (ActionQuerySet.with_status_for_quarter,
+    the dashboards' rule): as of the quarter's last day, or `today` while the quarter is still
+    running; where the quarter has a reporting round, each action in its scope shows its
+    return instead (marked if not yet signed off), or "no return": never an earlier status.
+    The previous quarter's statuses, for the direction of travel, follow the same rule.
     """
     if quarter.start > today:
         raise ValueError(f"{quarter.label} has not started yet.")
@@ -412,17 +375,14 @@ def build_pack_data(*, plan: Plan, quarter: Quarter, today: date) -> BoardPackDa
     actions = _with_red_since(
         Action.objects.filter(plan=plan).as_of(as_of).for_list().prefetch_related("measures"),
         as_of,
-    ).with_status_as_of(as_of)
+    ).with_status_for_quarter(quarter, as_of=as_of)
     previous = dict(
         Action.objects.filter(plan=plan)
-        .with_status_as_of(previous_as_of)
+        .with_status_for_quarter(quarter.previous(), as_of=previous_as_of)
         .values_list("pk", "rag_as_of")
     )
-    returns = _round_returns(plan, quarter)
-    this_round, previous_round = returns[quarter.slug], returns[quarter.previous().slug]
     items = [
-        _pack_action(action, previous, this_round, previous_round, as_of, quarter)
-        for action in actions.order_by("sort_key")
+        _pack_action(action, previous, as_of, quarter) for action in actions.order_by("sort_key")
     ]
     demo = StatusUpdate.objects.filter(
         action__plan=plan, is_demo=True, created_at__lt=end_of_day(as_of)
@@ -436,7 +396,7 @@ def build_pack_data(*, plan: Plan, quarter: Quarter, today: date) -> BoardPackDa
         actions=items,
         counts=_count("All actions", items),
         contains_demo_data=demo,
-        returns=_returns_summary(this_round),
+        returns=_returns_summary(items),
         measures=_pack_measures(items, quarter),
     )
 

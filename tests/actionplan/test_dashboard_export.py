@@ -24,8 +24,10 @@ def test_export_csv_has_the_filtered_rows_with_status_as_of_the_date(viewer, sam
     assert response["Content-Type"] == exports.CONTENT_TYPES["csv"]
     assert 'filename="test-sub-group-as-of-2015-12-31.csv"' in response["Content-Disposition"]
     rows = _csv(response)
-    assert list(rows[0]) == exports.COLUMNS
+    # The plan export's columns, then where each action stands in the quarter's round.
+    assert list(rows[0]) == [*exports.COLUMNS, exports.ROUND_COLUMN]
     assert [row["ref"] for row in rows] == ["1.1.1", "2.1.1"]  # all matches, plan order
+    assert {row["round_return"] for row in rows} == {""}  # the quarter had no round
     shared = rows[1]
     assert (shared["status"], shared["status_date"]) == ("Green", "2015-12-20")
     assert shared["commentary"] == "Operation Kestrel data now shared with the neighbouring force."

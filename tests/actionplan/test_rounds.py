@@ -337,9 +337,9 @@ def test_round_page_queries_do_not_grow_with_actions_or_people(
 
     # session, user, the second factor (accounts.middleware), the round (+plan, opener), the
     # user's groups; progress: counts per body, counts per agency, the people to reply (with their
-    # counts and last e-mails), roles nobody holds, e-mails waiting; the nav's "chairs a body?"
-    # check
-    with django_assert_num_queries(11):
+    # counts and last e-mails), roles nobody holds, e-mails waiting, "returned to owner" notices
+    # waiting (+action); the nav's "chairs a body?" check
+    with django_assert_num_queries(12):
         client.get(large.get_absolute_url())
     assert count(small) == count(large)
 

@@ -2,7 +2,7 @@
 with a comment; append-only; a later update needs sign-off again."""
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -164,6 +164,58 @@ def test_returned_update_emails_the_owner_who_updates_again_for_sign_off(client,
     assert list(SignOff.objects.values_list("decision", flat=True).order_by("pk")) == [
         "returned", "approved",
     ]  # fmt: skip
+
+
+def test_smtp_down_a_returned_update_notice_is_retried_with_backoff_and_sent_once(
+    client, world, smtp_inbox, business_support
+):
+    reporting_round, actions, _, chairs = world
+    client.force_login(chairs[0])
+    for action, comment in [(actions[0], "Say which schools are left."), (actions[1], "Date?")]:
+        entry = _entry(reporting_round, action)
+        url = reverse("actionplan:round-sign-off-return", args=[reporting_round.pk, entry.pk])
+        client.post(url, {"comment": comment, "update": entry.return_update_id})
+        if action == actions[0]:
+            with time_machine.travel("2016-01-07 09:00 +0000", tick=False):
+                assert send_due(reporting_round) == 1  # the first notice goes
+            smtp_inbox.stop()  # then the server goes down
+    with time_machine.travel("2016-01-07 10:00 +0000", tick=False):
+        assert send_due(reporting_round) == 0
+    notice = SignOff.objects.get(entry__action=actions[1])
+    assert notice.notice_sent_at is None and notice.notice_claimed_at is None
+    assert notice.notice_attempts == 1 and notice.notice_last_error
+    assert notice.notice_next_attempt_at == datetime(2016, 1, 7, 10, 1, tzinfo=UTC)
+    with time_machine.travel("2016-01-07 10:01 +0000", tick=False):
+        assert send_due(reporting_round) == 0  # still down: backs off longer
+    notice.refresh_from_db()
+    assert notice.notice_attempts == 2
+    assert notice.notice_next_attempt_at == datetime(2016, 1, 7, 10, 3, tzinfo=UTC)
+    client.force_login(business_support)
+    with time_machine.travel("2016-01-07 10:02 +0000", tick=False):
+        html = client.get(reporting_round.get_absolute_url()).content.decode()
+    assert "E-mails waiting to go" in html
+    assert f"The owners of action {actions[1].reference}" in html
+    assert f"The owners of action {actions[0].reference}" not in html  # sent already
+    assert notice.notice_last_error.split(":")[0] in html
+    smtp_inbox.start()
+    with time_machine.travel("2016-01-07 10:02 +0000", tick=False):
+        assert send_due(reporting_round) == 0  # up again, but not due yet
+    with time_machine.travel("2016-01-07 10:03 +0000", tick=False):
+        assert send_due(reporting_round) == 1
+    with time_machine.travel("2016-01-07 11:00 +0000", tick=False):
+        assert send_due(reporting_round) == 0
+        html = client.get(reporting_round.get_absolute_url()).content.decode()
+    assert f"The owners of action {actions[1].reference}" not in html
+    notices = [
+        m["Subject"] for m in smtp_inbox.to("olly@example.org") if "Returned" in m["Subject"]
+    ]
+    # Each notice once: the first before the server went down, the second after it came back.
+    assert len(notices) == 2
+    assert [
+        s.endswith(f"action {a.reference}") for s, a in zip(notices, actions, strict=False)
+    ] == [True, True]
+    notice.refresh_from_db()
+    assert notice.notice_sent_at is not None and notice.notice_last_error == ""
 
 
 def test_support_reads_every_return_but_cannot_decide(client, world, business_support):

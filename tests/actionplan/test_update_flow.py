@@ -186,7 +186,9 @@ def test_needs_update_counts_what_a_dashboards_not_updated_figure_counts_today(d
         for rag, year, month in history:
             make_update(action, rag, datetime(year, month, 1, 9, tzinfo=LONDON))
     actions = Action.objects.filter(accountable_body=body)
-    _, _, attention = dashboards.headline_figures(actions.for_dashboard(as_of=today), as_of=today)
+    _, _, attention, _ = dashboards.headline_figures(
+        actions.for_dashboard(as_of=today), as_of=today
+    )
     not_updated = next(figure for figure in attention if figure.key == "not_updated")
     quarter = dashboards.current_reporting_quarter(today=today)
     assert quarter == Quarter(2015, 4)

@@ -509,6 +509,12 @@ SCREENS = [
            arrange=add_history),
     Screen("board overview, as of a quarter", "outsider", url("actionplan:overview"),
            "at a glance", act=lambda page, ctx: page.goto("/overview/?quarter=2015-Q3")),
+    # A quarter with a reporting round: returns, sign-off and no return in words.
+    Screen("body dashboard, a quarter's round", "chair", body_url("?quarter=2015-Q3"),
+           "Returns for the Q3 2015/16 reporting round", arrange=return_one),
+    Screen("board overview, a quarter's round", "board_member",
+           lambda ctx: reverse("actionplan:overview") + "?quarter=2015-Q3", "Not signed off",
+           arrange=open_round),
     # Board packs.
     Screen("board packs: none yet", "business_support", url("reports:pack-list"),
            "No Board packs have been produced yet"),

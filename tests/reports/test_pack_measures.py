@@ -91,7 +91,7 @@ def test_pack_data_queries_do_not_grow_with_measures_and_quarters(plan, django_a
             quarters = [f"{year}-Q{q}" for year in (2013, 2014, 2015) for q in (1, 2, 3, 4)]
             _values(measure, author, {quarter: "3" for quarter in quarters})
     # As the pack without measures (reports/test_pack_data.py), and one for every value.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         data = build_pack_data(plan=plan, quarter=Q3, today=date(2016, 1, 20))
     assert data.measure_count == 10
     assert all(len(series.rows) == 4 for m in data.measures for series in m.series)
