@@ -49,6 +49,7 @@ COLUMNS = [
     "status_date",
     "commentary",
     "retired_on",
+    "retired_reason",
 ]
 # A dashboard's export has one more column, last: where the action stands in the reporting
 # round of the quarter it shows (for_dashboard's round_state), in words; empty out of a round.
@@ -126,6 +127,7 @@ def _values(action) -> dict:
         "status_date": timezone.localtime(updated_at).date() if updated_at else None,
         "commentary": commentary,
         "retired_on": action.retired_on,
+        "retired_reason": action.retired_reason,
     }
     if hasattr(action, "round_state"):
         values[ROUND_COLUMN] = ROUND_WORDS.get(action.round_state, "")
@@ -280,6 +282,7 @@ SHEET_COLUMNS = [
     SheetColumn("commentary", "Commentary", 60),
     # Empty for an action in the plan: the plan's export lists its retired ones too.
     SheetColumn("retired_on", _verbose("retired_on"), 13, is_date=True),
+    SheetColumn("retired_reason", _verbose("retired_reason"), 30),
 ]
 DATE_FORMAT = "d mmm yyyy"  # Excel's: 31 Dec 2015
 

@@ -218,7 +218,7 @@ def _create_plan(plan_import: PlanImport, result: Preview, user) -> Plan:
     )
     roles = _resolve_roles(plan_import, result)
     bodies = _resolve_bodies(plan_import, result)
-    actions = _create_structure(plan, draft, bodies, user)
+    actions = _create_structure(plan, draft, bodies, user, retired_reason(plan_import))
     _create_children(actions, roles, user)
     _create_statuses(actions, user)
     return plan
@@ -294,7 +294,14 @@ def _resolve_bodies(plan_import: PlanImport, result: Preview) -> dict[str, Accou
     return bodies
 
 
-def _create_structure(plan, draft: PlanDraft, bodies, user) -> list[tuple[Action, object]]:
+def retired_reason(plan_import: PlanImport) -> str:
+    """Why an action the file marks retired was, where the file does not say."""
+    return f"Retired in {plan_import.file_name}"
+
+
+def _create_structure(
+    plan, draft: PlanDraft, bodies, user, reason: str
+) -> list[tuple[Action, object]]:
     priorities = [
         Priority(plan=plan, number=p.number, title=p.title[:200], statement=p.statement)
         for p in draft.priorities
@@ -321,13 +328,15 @@ def _create_structure(plan, draft: PlanDraft, bodies, user) -> list[tuple[Action
             objective = by_number[(priorities[p.number].pk, o.number)]
             for a in o.actions:
                 drafts.append(a)
-                actions.append(_action(plan, objective, a, bodies))
+                actions.append(_action(plan, objective, a, bodies, reason))
     bulk_create_with_history(actions, Action, default_user=user, batch_size=500)
     saved = {a.reference: a for a in Action.objects.filter(plan=plan)}
     return [(saved[a.reference], a) for a in drafts]
 
 
-def _action(plan, objective, a, bodies) -> Action:
+def _action(plan, objective, a, bodies, reason: str) -> Action:
+    """The action as the draft has it; retired (from the file's "Retired on") with the row's
+    reason, else `reason`."""
     return Action(
         plan=plan,
         objective=objective,
@@ -341,6 +350,8 @@ def _action(plan, objective, a, bodies) -> Action:
         timeframe=a.timeframe[:200],
         start_date=a.start,
         due_date=a.due,
+        retired_on=a.retired_on,
+        retired_reason=(a.retired_reason or reason) if a.retired_on else "",
     )
 
 
@@ -429,6 +440,7 @@ def _summary(draft: PlanDraft, plan: Plan) -> dict:
         "actions": len(actions),
         "measures": sum(len(a.measures) for a in actions),
         "statuses": sum(1 for a in actions if a.rag),
+        "retired": len(draft.retired),
         "owner_roles": ActionOwner.objects.filter(action__plan=plan)
         .values("role")
         .distinct()

@@ -22,11 +22,38 @@ FIELDS = {
     "commentary": "Update or commentary",
     "level1": "First level (e.g. priority)",
     "level2": "Second level (e.g. objective)",
+    "retired_on": "Retired on (empty: in the plan)",
+    "retired_reason": "Why it was retired",
 }
 
 # Header words for each field, in lower case without punctuation. The first field whose words
 # match wins, so more specific words come before general ones ("status date" before "status").
 SYNONYMS = [
+    # Before "retired_on": "Retired reason" would otherwise match "retired" as a prefix.
+    (
+        "retired_reason",
+        [
+            "why it was retired",
+            "why retired",
+            "retired reason",
+            "reason retired",
+            "retired because",
+            "retirement reason",
+            "reason for retirement",
+        ],
+    ),
+    (
+        "retired_on",
+        [
+            "retired on",
+            "retired",
+            "date retired",
+            "retired date",
+            "retirement date",
+            "date of retirement",
+            "withdrawn on",
+        ],
+    ),
     (
         "status_date",
         [

@@ -4,7 +4,10 @@
 Actions are matched by reference, as the import makes references (numbers and dots; "R3" is
 3). Each action of the file is new, changed (field by field), unchanged, or back (retired here,
 in the file again: reinstated); each action of the plan that the file no longer has is retired
-(nothing is deleted). Headings new to the plan are added; those whose titles the file changes
+(nothing is deleted). A "Retired on" column (the plan's own export has one) says which of the
+file's actions are retired: such a row is not back in the plan. An action retired here stays
+retired (the file's date, if another, is a change of its retired date); one in the plan is
+retired on the file's date. Headings new to the plan are added; those whose titles the file changes
 are changed. Status history is never touched: the file's statuses are not applied to actions
 already here; a new action may take its status as its first update, as a new plan's do.
 
@@ -29,6 +32,7 @@ from actionplan.importing.commit import (
     _resolve_roles,
     body_choice,
     preview,
+    retired_reason,
     role_choice,
 )
 from actionplan.importing.structure import ActionDraft, PlanDraft, Problem
@@ -69,6 +73,10 @@ class ActionRevision:
     owner_keys: list[str] | None = None
     measures: list[str] | None = None
     place: tuple[int, str] | None = None
+    # An action the file marks retired (its "Retired on" column), and why: None, retired (if
+    # at all) on the day of the revision with its reason.
+    retire_on: date | None = None
+    retire_reason: str = ""
 
     @property
     def description(self) -> str:
@@ -136,6 +144,7 @@ class _Comparison:
     def __init__(self, plan_import, plan, result):
         self.plan_import, self.plan, self.draft = plan_import, plan, result.draft
         self.directory = result.directory
+        self.retired_reason = plan_import.decisions.get("reason", "") or retired_reason(plan_import)
         measures = Measure.objects.order_by("order").annotate(value_count=Count("values"))
         actions = (
             Action.objects.filter(plan=plan)
@@ -169,16 +178,23 @@ class _Comparison:
     def _kind(entry: ActionRevision) -> str:
         if entry.action is None:
             return "new"
-        if entry.action.is_retired:
+        if entry.action.is_retired and not entry.draft.retired_on:
             return "reinstate"
+        if entry.retire_on and not entry.action.is_retired:
+            return "retire"
         return "changed" if entry.fields else "unchanged"
 
     def _action(self, a: ActionDraft, place: tuple[int, str]) -> ActionRevision:
         action = self.actions.get(a.reference)
         entry = ActionRevision(a.reference, a, action)
+        if a.retired_on:
+            entry.retire_on = a.retired_on
+            entry.retire_reason = a.retired_reason or self.retired_reason
         if action is None:
             return entry
-        if action.is_retired:
+        if action.is_retired and a.retired_on:
+            self._retired(entry, action, a)
+        elif action.is_retired:
             entry.fields.append(
                 FieldChange("In the plan", f"Retired on {action.retired_on:%-d %b %Y}", "Back")
             )
@@ -196,6 +212,16 @@ class _Comparison:
                 FieldChange("Under", self._place_text(here), self._place_text(place))
             )
         return entry
+
+    def _retired(self, entry, action, a):
+        """Retired here and in the file: the file's date (and its reason, if it gives one) if
+        another; the plan's reason is kept where the file gives none."""
+        self._text(entry, "retired_on", "Retired on", action.retired_on, a.retired_on)
+        if a.retired_reason:
+            self._text(
+                entry, "retired_reason", "Why it was retired", action.retired_reason,
+                a.retired_reason,
+            )  # fmt: skip
 
     @staticmethod
     def _measures(entry, action, a):
@@ -348,14 +374,20 @@ class _Apply:
         objectives = self._headings()
         groups = self.revision.groups
         added = [(self._add(entry, objectives), entry.draft) for entry in groups["new"]]
+        for entry, (action, _) in zip(groups["new"], added, strict=True):
+            if entry.retire_on:  # new to the plan, and retired in the file
+                action_retire(action=action, on=entry.retire_on, reason=entry.retire_reason,
+                              by=self.user)  # fmt: skip
         for entry in groups["reinstate"]:
             action_reinstate(action=entry.action, reason=self.reason, by=self.user)
             self._change(entry, objectives)
         for entry in groups["changed"]:
             self._change(entry, objectives)
         for entry in groups["retire"]:
-            action_retire(action=entry.action, on=self.revision.day, reason=self.reason,
-                          by=self.user)  # fmt: skip
+            if entry.draft is not None:  # in the file, marked retired: its other changes too
+                self._change(entry, objectives)
+            action_retire(action=entry.action, on=entry.retire_on or self.revision.day,
+                          reason=entry.retire_reason or self.reason, by=self.user)  # fmt: skip
         _create_statuses(added, self.user)
 
     def _headings(self) -> dict[tuple[int, str], Objective]:

@@ -80,6 +80,9 @@ class ActionDraft:
     commentary: str = ""
     status_date: date | None = None
     related: list[str] = field(default_factory=list)
+    # From a "Retired on" column (the plan's own export has one): None, in the plan.
+    retired_on: date | None = None
+    retired_reason: str = ""
 
 
 @dataclass
@@ -120,6 +123,10 @@ class PlanDraft:
     @property
     def actions(self) -> list[ActionDraft]:
         return [a for p in self.priorities for o in p.objectives for a in o.actions]
+
+    @property
+    def retired(self) -> list[ActionDraft]:
+        return [a for a in self.actions if a.retired_on]
 
     @property
     def blocking(self) -> list[Problem]:
@@ -337,7 +344,32 @@ class _Builder:
         action.measures = _lines(self.text(cells, "measures"))
         self._quantity(action, cells)
         self._status(action, cells)
+        self._retired(action, cells)
         action.related = _related(description)
+
+    def _retired(self, action, cells):
+        """A date in the "Retired on" column: the action left the plan that day. Not a date
+        stops the import: read as empty, a revision would bring a retired action back."""
+        value = self.cell(cells, "retired_on")
+        reason = self.text(cells, "retired_reason")
+        if not cell_text(value).strip():
+            if reason:
+                self.problem(
+                    action.row, "retired_reason",
+                    "A reason for retiring is given but no retired date: the action is in the "
+                    "plan.",
+                )  # fmt: skip
+            return
+        day = _read_date(value)
+        if day is None:
+            self.problem(
+                action.row, "retired_on",
+                f"'{cell_text(value).strip()}' is not a date: give the day the action was "
+                "retired (e.g. 1 Apr 2016), or leave the cell empty if it is in the plan.",
+                blocking=True,
+            )  # fmt: skip
+            return
+        action.retired_on, action.retired_reason = day, reason
 
     def _quantity(self, action, cells):
         """A "Target" (and "Baseline") cell that is a plain figure quantifies the action's first

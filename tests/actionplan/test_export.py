@@ -19,6 +19,7 @@ TODAY = date(2016, 2, 1)
 EXPECTED_COLUMNS = [
     "ref", "priority", "objective", "action", "owners", "measures", "accountable_body",
     "timeframe", "start_date", "due_date", "status", "status_date", "commentary", "retired_on",
+    "retired_reason",
 ]  # fmt: skip
 
 
@@ -53,6 +54,7 @@ SHEET_HEADINGS = [
     "Ref", "Priority", "Objective", "Action", "Owners", "People in the owner roles",
     "Measures", "Accountable body", "Timeframe", "Start date", "Due date", "Due date revised",
     "Status", "Overdue", "Status date", "Commentary", "Retired on",
+    "Why it was retired",
 ]  # fmt: skip
 START, DUE, OVERDUE = (SHEET_HEADINGS.index(name) for name in ("Start date", "Due date", "Overdue"))
 HEADING_ROW = 4  # below the title, the "as at" line and the filters line
@@ -194,7 +196,7 @@ def test_the_excel_file_reads_as_a_table_for_people(wscb_plan):
     assert all(cell.font.bold for cell in sheet[HEADING_ROW])
     # The headings and the Ref column stay in view; the table can be filtered in Excel.
     assert sheet.freeze_panes == f"B{HEADING_ROW + 1}"
-    assert sheet.auto_filter.ref == f"A{HEADING_ROW}:Q{HEADING_ROW + 42}"
+    assert sheet.auto_filter.ref == f"A{HEADING_ROW}:R{HEADING_ROW + 42}"
     widths = {column: sheet.column_dimensions[column].width for column in "ADKP"}
     assert widths == {"A": 9, "D": 50, "K": 13, "P": 60}
     first = sheet[HEADING_ROW + 1]

@@ -48,6 +48,7 @@ from tests.conftest import make_measure, make_user
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
+RETIRED_COLUMN = 16  # the Excel export's "Retired on"
 REWORDED = "Commission and deliver CSE awareness training for all taxi drivers (revised)."
 ADDED = "Run a CSE awareness week in every secondary school."
 
@@ -201,7 +202,11 @@ def test_a_retired_action_in_the_file_again_is_reinstated(wscb_plan, business_su
     plan_import_revise(plan_import=_upload(wscb_plan, business_support, dropped),
                        user=business_support)  # fmt: skip
 
-    upload = _upload(wscb_plan, business_support, _export(wscb_plan))
+    # The plan's export marks it retired ("Retired on"): in the file again is that cell emptied.
+    def back(sheet, rows):
+        rows[changes["dropped"]][RETIRED_COLUMN].value = None
+
+    upload = _upload(wscb_plan, business_support, _revise(_export(wscb_plan), back))
     revision = _revision(upload, wscb_plan)
     assert revision.references("reinstate") == [changes["dropped"]]
     plan_import_revise(plan_import=upload, user=business_support)

@@ -123,8 +123,11 @@ def test_the_plan_export_lists_retired_actions_marked(client, plan):
     client.force_login(make_user())
     response = client.get(reverse("actionplan:plan-export", args=[plan.slug, "csv"]))
     lines = response.content.decode("utf-8-sig").splitlines()
-    assert lines[0].split(",")[-1] == '"retired_on"' and COLUMNS[-1] == "retired_on"
+    assert lines[0].split(",")[-2:] == ['"retired_on"', '"retired_reason"']
+    assert COLUMNS[-2:] == ["retired_on", "retired_reason"]
     retired_on = {
-        line.split(",")[0].strip('"'): line.split(",")[-1].strip('"') for line in lines[1:]
+        line.split(",")[0].strip('"'): line.split(",")[-2].strip('"') for line in lines[1:]
     }
     assert retired_on == {"1.1": "", "1.2": "2016-01-01", "1.3": "2015-12-31"}
+    reasons = {line.split(",")[0].strip('"'): line.split(",")[-1].strip('"') for line in lines[1:]}
+    assert reasons == {"1.1": "", "1.2": "Merged into 1.1", "1.3": "Merged into 1.1"}
