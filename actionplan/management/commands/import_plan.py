@@ -94,7 +94,9 @@ class Command(BaseCommand):
         except (ImportBlockedError, ValidationError) as error:
             plan_import.delete()
             raise CommandError(f"Nothing was imported: {error}") from None
-        self.stdout.write(f"Imported {made.slug}: {plan_import.summary['actions']} actions.")
+        summary = plan_import.summary
+        retired = f", {summary['retired']} of them retired" if summary.get("retired") else ""
+        self.stdout.write(f"Imported {made.slug}: {summary['actions']} actions{retired}.")
 
     def _revised(self, slug: str, revise: bool) -> Plan | None:
         plan = Plan.objects.filter(slug=slug).first()
