@@ -11,6 +11,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -230,3 +231,18 @@ def test_a_retired_cell_that_is_not_a_date_stops_the_import(wscb_plan, business_
         else:
             plan_import_commit(plan_import=upload, user=business_support)
     assert Plan.objects.count() == plans and not wscb_plan.actions.retired().exists()
+
+
+def test_the_command_says_how_many_imported_actions_are_retired(
+    wscb_plan, business_support, tmp_path
+):
+    action_retire(action=wscb_plan.actions.get(reference="1.1.3"), on=RETIRED_ON, reason=WHY,
+                  by=business_support)  # fmt: skip
+    path = tmp_path / "export.csv"
+    path.write_bytes(_export(wscb_plan, "csv"))
+    out = io.StringIO()
+    call_command("import_plan", str(path), "--plan", "copy", "--period", "2015-18",
+                 "--partnership", "WSCB", stdout=out)  # fmt: skip
+    assert "Imported copy: 42 actions, 1 of them retired." in out.getvalue()
+    copy = Plan.objects.get(slug="copy").actions.retired().get()
+    assert (copy.reference, copy.retired_on, copy.retired_reason) == ("1.1.3", RETIRED_ON, WHY)
