@@ -28,8 +28,8 @@ class ReportingRoundQuerySet(models.QuerySet):
     def latest_of_quarter(self, quarter: Quarter, *, plan):
         """The id of `plan`'s latest round of `quarter` (by when it opened), as a one-row
         queryset for a subquery: the round whose returns the quarter's views read
-        (ActionQuerySet.with_status_for_quarter), open or closed. `plan` may be an
-        OuterRef."""
+        (ActionQuerySet.with_status_for_quarter, through the rows rounds.refresh_quarter_rows
+        marks), open or closed. `plan` may be an OuterRef."""
         rounds = self.filter(plan=plan, quarter=quarter.slug)
         return rounds.order_by("-opened_at", "-pk").values("pk")[:1]
 
@@ -60,8 +60,8 @@ class ReportingRound(models.Model):
             ),
         ]
         indexes = [
-            # The quarter views' "latest round of the action's plan and quarter", looked up
-            # once per action (ReportingRoundQuerySet.latest_of_quarter): a seek, no sort.
+            # A plan's latest round of a quarter (ReportingRoundQuerySet.latest_of_quarter,
+            # read by rounds.refresh_quarter_rows): a seek, no sort.
             models.Index(
                 fields=["plan", "quarter", "-opened_at", "-id"], name="actionplan_round_latest"
             ),
