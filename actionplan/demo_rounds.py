@@ -65,8 +65,12 @@ def _link_returns(reporting_round, *, since, until) -> None:
         ).order_by("created_at", "pk")
     }
     for entry in entries:
-        entry.return_update = updates.get(entry.action_id)
-    RoundAction.objects.bulk_update(entries, ["return_update"], batch_size=500)
+        entry.return_update = update = updates.get(entry.action_id)
+        entry.return_rag = update.rag if update else ""
+        entry.return_at = update.created_at if update else None
+    RoundAction.objects.bulk_update(
+        entries, ["return_update", "return_rag", "return_at"], batch_size=500
+    )
 
 
 def _chair_for(entry, chairs, fallback):

@@ -411,36 +411,34 @@ class ActionQuerySet(models.QuerySet):
         removed), or in a plan with no round: the latest update on or before `as_of` (its last
         day, or today while it runs).
 
-        The round's rows are a per-quarter snapshot, joined (one row per action at most: the
-        entry in its plan's latest round, found by one seek in actionplan_round_latest); the
-        "latest update" subqueries run only in the CASE's fallback. Not faster than the as-of
-        subqueries alone (their covering index makes each a single seek): bench/README.md,
-        "Quarter views read the rounds", says by how much and what would be."""
-        entry = FilteredRelation(
-            "round_entries",
-            condition=Q(
-                round_entries__round=Subquery(
-                    ReportingRound.objects.latest_of_quarter(quarter, plan=OuterRef("plan"))
-                ),
-                round_entries__removed_at__isnull=True,
-            ),
-        )
+        The round's rows carry what this reads (RoundAction.quarter, return_rag, return_at,
+        copied when a round opens, its scope changes or a return is recorded), so each action
+        joins one entry of the covering index actionplan_roundaction_quarter and nothing more;
+        a return's commentary is one seek by primary key, made only for the rows selected. The
+        "latest update" subqueries run only in the CASE's fallback. bench/README.md, "Quarter
+        views read the rounds", gives the figures."""
+        entry = FilteredRelation("round_entries", condition=Q(round_entries__quarter=quarter.slug))
         in_round = Q(quarter_entry__isnull=False)
-        returned = Q(quarter_entry__return_update__isnull=False)
+        returned = Q(quarter_entry__return_at__isnull=False)
         latest = StatusUpdate.objects.filter(
             action=OuterRef("pk"), created_at__lt=end_of_day(as_of)
         ).order_by("-created_at", "-pk")
+        commentary = StatusUpdate.objects.filter(pk=OuterRef("quarter_entry__return_update_id"))
 
-        def round_or_latest(name: str, condition: Q) -> Case:
-            return Case(
-                When(condition, then=F(f"quarter_entry__return_update__{name}")),
-                default=Subquery(latest.values(name)[:1]),
-            )
+        def round_or_latest(name: str, condition: Q, value) -> Case:
+            return Case(When(condition, then=value), default=Subquery(latest.values(name)[:1]))
 
         return self.annotate(quarter_entry=entry).annotate(
-            rag_as_of=round_or_latest("rag", in_round),
-            update_at_as_of=round_or_latest("created_at", returned),
-            commentary_as_of=round_or_latest("commentary", in_round),
+            rag_as_of=Case(
+                When(returned, then=F("quarter_entry__return_rag")),
+                When(in_round, then=Value(None)),
+                default=Subquery(latest.values("rag")[:1]),
+                output_field=CharField(),
+            ),
+            update_at_as_of=round_or_latest("created_at", returned, F("quarter_entry__return_at")),
+            commentary_as_of=round_or_latest(
+                "commentary", in_round, Subquery(commentary.values("commentary")[:1])
+            ),
             round_state=Case(
                 When(~in_round, then=Value(None)),
                 When(~returned, then=Value(RoundState.NO_RETURN)),

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from actionplan.models import Action, Plan, StatusUpdate, end_of_day
 from actionplan.quarters import Quarter
+from actionplan.rag import Rag
 
 ONE_OPEN_ROUND_MESSAGE = "There is already an open reporting round for this plan and quarter."
 
@@ -27,8 +28,8 @@ class ReportingRoundQuerySet(models.QuerySet):
     def latest_of_quarter(self, quarter: Quarter, *, plan):
         """The id of `plan`'s latest round of `quarter` (by when it opened), as a one-row
         queryset for a subquery: the round whose returns the quarter's views read
-        (ActionQuerySet.with_status_for_quarter), open or closed. `plan` may be an
-        OuterRef."""
+        (ActionQuerySet.with_status_for_quarter, through the rows rounds.refresh_quarter_rows
+        marks), open or closed. `plan` may be an OuterRef."""
         rounds = self.filter(plan=plan, quarter=quarter.slug)
         return rounds.order_by("-opened_at", "-pk").values("pk")[:1]
 
@@ -59,8 +60,8 @@ class ReportingRound(models.Model):
             ),
         ]
         indexes = [
-            # The quarter views' "latest round of the action's plan and quarter", looked up
-            # once per action (ReportingRoundQuerySet.latest_of_quarter): a seek, no sort.
+            # A plan's latest round of a quarter (ReportingRoundQuerySet.latest_of_quarter,
+            # read by rounds.refresh_quarter_rows): a seek, no sort.
             models.Index(
                 fields=["plan", "quarter", "-opened_at", "-id"], name="actionplan_round_latest"
             ),
@@ -176,6 +177,17 @@ class RoundAction(models.Model):
     review = models.CharField(
         "sign-off", max_length=10, choices=Review.choices, default=Review.AWAITING
     )
+    # Copies for the quarter views (ActionQuerySet.with_status_for_quarter), so that they read
+    # one index entry per action and join nothing (bench/README.md, "Quarter views read the
+    # rounds"). quarter: the round's quarter while this row is what that quarter's views read
+    # (in scope, in the plan's latest round of the quarter), else empty; kept by
+    # rounds.refresh_quarter_rows. return_rag and return_at: the return's RAG and time, set
+    # with return_update.
+    quarter = models.CharField("quarter shown", max_length=7, blank=True)
+    return_rag = models.CharField(
+        "return's RAG status", max_length=10, choices=Rag.choices, blank=True
+    )
+    return_at = models.DateTimeField("returned at", null=True, blank=True)
 
     objects = RoundActionQuerySet.as_manager()
 
@@ -190,6 +202,11 @@ class RoundAction(models.Model):
         indexes = [
             # status_update_create: the latest round an action is in.
             models.Index(fields=["action", "round"], name="actionplan_roundaction_action"),
+            # with_status_for_quarter: an action's row for a quarter, covering what it reads.
+            models.Index(
+                fields=["action", "quarter", "review", "return_rag", "return_at", "return_update"],
+                name="actionplan_roundaction_quarter",
+            ),
         ]
 
     def __str__(self):

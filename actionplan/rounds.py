@@ -108,6 +108,7 @@ def round_open(
         [RoundAction(round=reporting_round, action_id=pk) for pk in scope], batch_size=500
     )
     _link_updates_made_before_opening(reporting_round, entries)
+    refresh_quarter_rows(plan_id=plan.pk, quarter=quarter.slug)
     _after_open(reporting_round)
     return reporting_round
 
@@ -116,18 +117,31 @@ def _link_updates_made_before_opening(reporting_round, entries: list[RoundAction
     """An owner who updated once the quarter was over, before the round opened, has made
     their return: link it, so that they are not asked again. Two queries (one if none)."""
     latest = {
-        pk: (update_id, made)
-        for pk, update_id, made in Action.objects.filter(
+        pk: (update_id, rag, made)
+        for pk, update_id, rag, made in Action.objects.filter(
             round_entries__round=reporting_round,
             latest_update__created_at__gte=reporting_round.returns_from,
             latest_update__created_at__lte=reporting_round.opened_at,
-        ).values_list("pk", "latest_update_id", "latest_update__created_at")
+        ).values_list("pk", "latest_update_id", "latest_update__rag", "latest_update__created_at")
     }
     answered = [entry for entry in entries if entry.action_id in latest]
     for entry in answered:
-        entry.return_update_id, made = latest[entry.action_id]
-        entry.is_late = timezone.localdate(made) > reporting_round.deadline
-    RoundAction.objects.bulk_update(answered, ["return_update", "is_late"], batch_size=500)
+        entry.return_update_id, entry.return_rag, entry.return_at = latest[entry.action_id]
+        entry.is_late = timezone.localdate(entry.return_at) > reporting_round.deadline
+    RoundAction.objects.bulk_update(
+        answered, ["return_update", "return_rag", "return_at", "is_late"], batch_size=500
+    )
+
+
+def refresh_quarter_rows(*, plan_id: int, quarter: str) -> None:
+    """Mark the rows the plan's views of `quarter` read (RoundAction.quarter): the in-scope
+    rows of its latest round of the quarter, and no others. Called wherever a round opens or
+    its scope changes, in that write's transaction. Two queries."""
+    rows = RoundAction.objects.filter(round__plan_id=plan_id, round__quarter=quarter)
+    latest = ReportingRound.objects.latest_of_quarter(Quarter.parse(quarter), plan=plan_id)
+    shown = Q(round_id__in=Subquery(latest), removed_at__isnull=True)
+    rows.filter(shown).exclude(quarter=quarter).update(quarter=quarter)
+    rows.exclude(shown).exclude(quarter="").update(quarter="")
 
 
 def _after_open(reporting_round: ReportingRound) -> None:
@@ -170,6 +184,7 @@ def round_action_add(
             raise ValidationError({"action": ["That action is already in this round."]})
         entry.removed_at, entry.removed_reason, entry.added_reason = None, "", reason
         entry.save(update_fields=["removed_at", "removed_reason", "added_reason"])
+    refresh_quarter_rows(plan_id=reporting_round.plan_id, quarter=reporting_round.quarter)
     return entry
 
 
@@ -188,6 +203,7 @@ def round_action_remove(
         raise ValidationError({"action": ["That action is not in this round."]})
     entry.removed_at, entry.removed_reason = timezone.now(), reason
     entry.save(update_fields=["removed_at", "removed_reason"])
+    refresh_quarter_rows(plan_id=reporting_round.plan_id, quarter=reporting_round.quarter)
     return entry
 
 
@@ -223,9 +239,10 @@ def round_return_record(*, update: StatusUpdate) -> RoundAction | None:
         return None
     day = timezone.localdate(update.created_at)
     entry.return_update = update
+    entry.return_rag, entry.return_at = update.rag, update.created_at
     entry.is_late = not entry.round.is_open or day > entry.round.deadline
     entry.review = Review.AWAITING
-    entry.save(update_fields=["return_update", "is_late", "review"])
+    entry.save(update_fields=["return_update", "return_rag", "return_at", "is_late", "review"])
     return entry
 
 

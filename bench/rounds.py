@@ -133,12 +133,18 @@ def progress_at_10000() -> None:
     reporting_round = _open_round(plan, support)
     # Half the returns in: each action's latest update stands for its return.
     rng = random.Random(14)
-    latest = dict(Action.objects.values_list("pk", "latest_update_id"))
+    latest = {
+        pk: (update_id, rag, made)
+        for pk, update_id, rag, made in Action.objects.values_list(
+            "pk", "latest_update_id", "latest_update__rag", "latest_update__created_at"
+        )
+    }
     entries = list(reporting_round.round_actions.all())
     for entry in rng.sample(entries, len(entries) // 2):
-        entry.return_update_id = latest[entry.action_id]
+        entry.return_update_id, entry.return_rag, entry.return_at = latest[entry.action_id]
         entry.is_late = rng.random() < 0.2
-    RoundAction.objects.bulk_update(entries, ["return_update", "is_late"], batch_size=1000)
+    fields = ["return_update", "return_rag", "return_at", "is_late"]
+    RoundAction.objects.bulk_update(entries, fields, batch_size=1000)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")

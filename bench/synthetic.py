@@ -209,11 +209,15 @@ def add_rounds(rng, updates: list[StatusUpdate], opened_by) -> int:
             if index and history[index - 1].rag == Rag.BLUE:
                 continue  # complete before the quarter: out of scope
             returned = rng.random() < 0.95
+            quarter = Quarter.containing(QUARTER_ENDS[index])
             entries.append(
                 RoundAction(
-                    round=rounds[plan_of[action_id], Quarter.containing(QUARTER_ENDS[index])],
+                    round=rounds[plan_of[action_id], quarter],
                     action_id=action_id,
+                    quarter=quarter.slug,
                     return_update=update if returned else None,
+                    return_rag=update.rag if returned else "",
+                    return_at=update.created_at if returned else None,
                     review=Review.APPROVED if returned and rng.random() < 0.85 else Review.AWAITING,
                 )  # fmt: skip
             )
