@@ -12,37 +12,23 @@ that dies between the SMTP server accepting and the row being marked sent sends 
 its claim expires (ROUND_EMAIL_CLAIM_SECONDS).
 """
 
-import contextlib
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from actionplan import outbox
 from actionplan.models import OwnerChange, OwnerChangeEmail
-from actionplan.round_emails import BACKOFF_FIRST_SECONDS, BACKOFF_MAX_SECONDS
 
 logger = logging.getLogger(__name__)
 
 # Rows closed without sending (sent_at set, the reason in last_error; a sent row has none).
 UNREACHABLE = "Not sent: the person is inactive or has no e-mail address."
 NOTHING_LEFT = "Not sent: its actions were deleted."
-
-
-def _claim(email_id: int, *, now: datetime) -> bool:
-    """Take the e-mail for this sender, or learn that another has it (or it was sent)."""
-    stale = now - timedelta(seconds=settings.ROUND_EMAIL_CLAIM_SECONDS)
-    claimed = OwnerChangeEmail.objects.filter(
-        Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale),
-        pk=email_id,
-        sent_at__isnull=True,
-        next_attempt_at__lte=now,
-    ).update(claimed_at=now, attempts=F("attempts") + 1)
-    return claimed == 1
 
 
 def send_due(*, now: datetime | None = None) -> int:
@@ -54,7 +40,7 @@ def send_due(*, now: datetime | None = None) -> int:
     sent = 0
     connection = get_connection(fail_silently=False)
     for email_id in list(due.order_by("pk").values_list("pk", flat=True)):
-        if not _claim(email_id, now=now):
+        if not outbox.claim(OwnerChangeEmail, email_id, now=now):
             continue
         email = OwnerChangeEmail.objects.select_related("person").get(pk=email_id)
         notices = sorted(
@@ -78,26 +64,15 @@ def _why_not(email: OwnerChangeEmail, notices: list) -> str:
 
 
 def _send_one(email: OwnerChangeEmail, notices: list, *, connection, now: datetime) -> int:
-    try:
-        # Composed inside the try: whatever fails, the claim is released with the reason.
-        message = compose(email, notices)
-        message.connection = connection
-        message.send()
-    except Exception as error:  # noqa: BLE001 - any failure to hand over is retried
-        delay = min(BACKOFF_FIRST_SECONDS * 2 ** (email.attempts - 1), BACKOFF_MAX_SECONDS)
-        OwnerChangeEmail.objects.filter(pk=email.pk).update(
-            claimed_at=None,
-            next_attempt_at=now + timedelta(seconds=delay),
-            last_error=f"{type(error).__name__}: {error}"[:500],
-        )
-        logger.warning(
-            "owner change e-mail %s not sent, retrying in %ss: %s", email.pk, delay, error
-        )
-        with contextlib.suppress(Exception):  # a dead connection may fail to close too
-            connection.close()
-        return 0
-    OwnerChangeEmail.objects.filter(pk=email.pk).update(sent_at=timezone.now(), last_error="")
-    return 1
+    # Read after its claim: `attempts` counts this one.
+    return outbox.send(
+        OwnerChangeEmail,
+        email.pk,
+        lambda: compose(email, notices),
+        attempts_before=email.attempts - 1,
+        connection=connection,
+        now=now,
+    )
 
 
 def _items(notices, change: str, url_name: str, site: str) -> list[dict]:

@@ -31,6 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from actionplan import outbox
 from actionplan.models import AccountableBody, ActionOwner
 from actionplan.rag import DEFINITIONS as RAG_DEFINITIONS
 from actionplan.rag import Rag
@@ -41,10 +42,6 @@ logger = logging.getLogger(__name__)
 # Rows closed without sending (sent_at set, the reason in last_error; a sent row has none).
 SUPERSEDED = "Not sent: a later e-mail of the round replaced it."
 NOTHING_OWED = "Not sent: nothing was outstanding by then."
-
-# Back-off after a failed send: 1, 2, 4 ... minutes, at most an hour.
-BACKOFF_FIRST_SECONDS = 60
-BACKOFF_MAX_SECONDS = 3600
 
 
 def steps_due(reporting_round: ReportingRound, *, today: date) -> list[str]:
@@ -149,18 +146,6 @@ def plan_emails(reporting_round: ReportingRound, owed: dict[int, Owed], *, now: 
     return len(rows)
 
 
-def _claim(email_id: int, *, now: datetime) -> bool:
-    """Take the e-mail for this sender, or learn that another has it (or it was sent)."""
-    stale = now - timedelta(seconds=settings.ROUND_EMAIL_CLAIM_SECONDS)
-    claimed = RoundEmail.objects.filter(
-        Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale),
-        pk=email_id,
-        sent_at__isnull=True,
-        next_attempt_at__lte=now,
-    ).update(claimed_at=now, attempts=F("attempts") + 1)
-    return claimed == 1
-
-
 def send_due(reporting_round: ReportingRound, *, now: datetime | None = None) -> int:
     """Plan, claim and send every e-mail of the round now due. Returns how many were sent.
     Safe to run in several processes at once (see the module docstring)."""
@@ -173,7 +158,7 @@ def send_due(reporting_round: ReportingRound, *, now: datetime | None = None) ->
     sent = 0
     connection = get_connection(fail_silently=False)
     for email in due:
-        if not _claim(email.pk, now=now):
+        if not outbox.claim(RoundEmail, email.pk, now=now):
             continue
         person_owes = owed.get(email.person_id)
         if person_owes is None:
@@ -186,34 +171,15 @@ def send_due(reporting_round: ReportingRound, *, now: datetime | None = None) ->
     return sent
 
 
-def backoff_seconds(attempts_before: int) -> int:
-    """How long to wait after a failed send, by the attempts made before it."""
-    return min(BACKOFF_FIRST_SECONDS * 2**attempts_before, BACKOFF_MAX_SECONDS)
-
-
-def _failure(error: Exception) -> str:
-    return f"{type(error).__name__}: {error}"[:500]
-
-
 def _send_one(reporting_round, email: RoundEmail, owes: Owed, *, connection, now) -> int:
-    try:
-        # Composed inside the try: whatever fails, the claim is released with the reason.
-        message = compose(reporting_round, email.step, owes)
-        message.connection = connection
-        message.send()
-    except Exception as error:  # noqa: BLE001 - any failure to hand over is retried
-        delay = backoff_seconds(email.attempts)
-        RoundEmail.objects.filter(pk=email.pk).update(
-            claimed_at=None,
-            next_attempt_at=now + timedelta(seconds=delay),
-            last_error=_failure(error),
-        )
-        logger.warning("round e-mail %s not sent, retrying in %ss: %s", email.pk, delay, error)
-        with contextlib.suppress(Exception):  # a dead connection may fail to close too
-            connection.close()
-        return 0
-    RoundEmail.objects.filter(pk=email.pk).update(sent_at=timezone.now(), last_error="")
-    return 1
+    return outbox.send(
+        RoundEmail,
+        email.pk,
+        lambda: compose(reporting_round, email.step, owes),
+        attempts_before=email.attempts,
+        connection=connection,
+        now=now,
+    )
 
 
 SUBJECTS = {
@@ -283,9 +249,9 @@ def waiting_return_notices(reporting_round: ReportingRound):
 def send_return_notices(reporting_round: ReportingRound, *, now: datetime, connection) -> int:
     """E-mail the owners of each return a chair sent back, once, by the path of the round's
     other e-mails: claimed by a conditional UPDATE, sent, marked sent; a failure releases the
-    claim with the error and the same back-off (backoff_seconds), and the round page lists the
-    notice as waiting until it goes. Says only that it was returned and where to read why: the
-    chair's comment stays behind the sign-in."""
+    claim with the error and the same back-off (outbox.backoff_seconds), and the round page
+    lists the notice as waiting until it goes. Says only that it was returned and where to
+    read why: the chair's comment stays behind the sign-in."""
     stale = now - timedelta(seconds=settings.ROUND_EMAIL_CLAIM_SECONDS)
     claimable = (Q(notice_claimed_at__isnull=True) | Q(notice_claimed_at__lt=stale)) & (
         Q(notice_next_attempt_at__isnull=True) | Q(notice_next_attempt_at__lte=now)
@@ -315,11 +281,11 @@ def _send_return_notice(reporting_round, sign_off: SignOff, *, connection, now) 
         try:
             compose_return_notice(reporting_round, sign_off, emails, connection).send()
         except Exception as error:  # noqa: BLE001 - any failure to hand over is retried
-            delay = backoff_seconds(sign_off.notice_attempts)
+            delay = outbox.backoff_seconds(sign_off.notice_attempts)
             SignOff.objects.filter(pk=sign_off.pk).update(
                 notice_claimed_at=None,
                 notice_next_attempt_at=now + timedelta(seconds=delay),
-                notice_last_error=_failure(error),
+                notice_last_error=outbox.failure(error),
             )
             logger.warning(
                 "return notice %s not sent, retrying in %ss: %s", sign_off.pk, delay, error
