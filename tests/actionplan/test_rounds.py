@@ -11,8 +11,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.models import Agency
-from actionplan.models import Rag, ReportingRound, Review, RoundAction
+from actionplan.models import Rag, ReportingRound, Review, RoundAction, RoundEmail
 from actionplan.quarters import Quarter
+from actionplan.round_models import Step
 from actionplan.rounds import (
     round_action_add,
     round_action_remove,
@@ -337,9 +338,9 @@ def test_round_page_queries_do_not_grow_with_actions_or_people(
 
     # session, user, the second factor (accounts.middleware), the round (+plan, opener), the
     # user's groups; progress: counts per body, counts per agency, the people to reply (with their
-    # counts and last e-mails), roles nobody holds, e-mails waiting, "returned to owner" notices
-    # waiting (+action); the nav's "chairs a body?" check
-    with django_assert_num_queries(12):
+    # counts), when each was last e-mailed, roles nobody holds, e-mails waiting, "returned to
+    # owner" notices waiting (+action); the nav's "chairs a body?" check
+    with django_assert_num_queries(13):
         client.get(large.get_absolute_url())
     assert count(small) == count(large)
 
@@ -409,6 +410,34 @@ def test_people_to_reply_count_each_outstanding_action_once(business_support):
     ]
     assert progress.roles_unheld == [inactive_only, vacant]
     assert progress.people_without_email == []
+
+
+def test_people_to_reply_show_when_each_was_last_emailed(business_support):
+    pat = make_user(username="pat", email="pat@example.org")
+    sam = make_user(username="sam", email="sam@example.org")
+    lead, officer = make_role(), make_role()
+    pat.roles.add(lead)
+    sam.roles.add(officer)
+    action = make_action(owners=[lead])
+    make_action(plan=action.plan, owners=[officer])
+    reporting_round = _round_with(action, business_support)
+    asked, reminded = _at("2016-01-04T09:00"), _at("2016-01-18T09:00")
+    RoundEmail.objects.create(round=reporting_round, person=pat, step=Step.INVITE, sent_at=asked)
+    RoundEmail.objects.create(
+        round=reporting_round, person=pat, step=Step.REMINDER, sent_at=reminded
+    )
+    # Closed unsent (sent_at set with the reason) and not yet sent: not an e-mail received.
+    RoundEmail.objects.create(
+        round=reporting_round, person=sam, step=Step.INVITE, sent_at=asked, last_error="Gone"
+    )
+    RoundEmail.objects.create(round=reporting_round, person=sam, step=Step.REMINDER)
+
+    progress = round_progress(reporting_round)
+
+    assert [(p.username, p.last_emailed) for p in progress.to_reply] == [
+        ("pat", reminded),
+        ("sam", None),
+    ]
 
 
 def test_round_export_lists_every_action_with_its_return(client, business_support):
