@@ -12,11 +12,12 @@ import holidays
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Max, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Max, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
 from accounts.models import Agency, User
 from actionplan.models import (
+    AccountableBody,
     Action,
     ActionOwner,
     MeasureValue,
@@ -374,23 +375,17 @@ class RoundProgress:
 
 
 def round_progress(reporting_round: ReportingRound) -> RoundProgress:
-    """The round page's figures and lists in a fixed number of queries (seven, whatever the
-    number of actions or people): counts per body, counts per agency, the people to reply with
-    their outstanding counts and last e-mails, the roles nobody holds, the e-mails waiting
-    and the "returned to owner" notices waiting.
+    """The round page's figures and lists in a fixed number of queries (six, whatever the
+    number of actions or people): counts per body and per agency, the people to reply with
+    their outstanding counts, when each was last e-mailed, the roles nobody holds, the e-mails
+    waiting and the "returned to owner" notices waiting.
 
     Counted in the database: reading every in-scope row and owner link and counting them in
     Python took 178 ms at 10,000 actions on SQLite, and reading the outstanding actions' 8,500
     owner links to count per person about 30 ms on PostgreSQL (bench/rounds.py); grouping in
     SQL takes the figures in bench/README.md.
     """
-    in_scope = RoundAction.objects.filter(round=reporting_round).in_scope()
-    by_body = [
-        Tally(**row)
-        for row in in_scope.values(name=F("action__accountable_body__name"))
-        .annotate(**ROUND_COUNTS)
-        .order_by()
-    ]
+    by_body, by_agency = _tallies(reporting_round)
     overall = Tally(name="All actions")
     for tally in by_body:
         for count in ROUND_COUNTS:
@@ -398,8 +393,8 @@ def round_progress(reporting_round: ReportingRound) -> RoundProgress:
     to_reply, roles_unheld, without_email = _people_lists(reporting_round)
     return RoundProgress(
         overall=overall,
-        by_body=sorted(by_body, key=lambda tally: tally.name),
-        by_agency=_tally_by_agency(reporting_round),
+        by_body=by_body,
+        by_agency=by_agency,
         to_reply=to_reply,
         waiting=list(
             RoundEmail.objects.filter(round=reporting_round, sent_at__isnull=True)
@@ -412,39 +407,61 @@ def round_progress(reporting_round: ReportingRound) -> RoundProgress:
     )
 
 
-def _tally_by_agency(reporting_round: ReportingRound) -> list[Tally]:
-    """Counts per owning agency, each action once per agency however many of its roles that
-    agency holds; actions with no owner role under "No owner role". One query.
+def _tallies(reporting_round: ReportingRound) -> tuple[list[Tally], list[Tally]]:
+    """Counts per accountable body and per owning agency, in one query. Per agency each action
+    counts once however many of its roles that agency holds, and actions with no owner role
+    count under "No owner role".
 
     In SQL of our own: the ORM's COUNT(DISTINCT ...) per agency took 45-57 ms at 10,000 actions
-    on SQLite, against 15 ms for counting the distinct (action, agency) pairs in a derived table
-    (bench/rounds.py), which the ORM cannot aggregate over.
+    on SQLite, against 15-25 ms for counting the distinct (action, agency) pairs in a derived
+    table, which the ORM cannot aggregate over; grouping by body id before reading the names
+    halved the body counts on PostgreSQL (11 -> 5 ms). bench/rounds.py.
     """
+    flags = """
+        CASE WHEN entry.return_update_id IS NULL THEN 0 ELSE 1 END AS received,
+        CASE WHEN entry.is_late THEN 1 ELSE 0 END AS late,
+        CASE WHEN entry.review = %s THEN 1 ELSE 0 END AS approved,
+        CASE WHEN entry.review = %s THEN 1 ELSE 0 END AS returned
+    """
+    sums = "COUNT(*) AS total, SUM(received) AS received, SUM(late) AS late, "
+    sums += "SUM(approved) AS approved, SUM(returned) AS returned"
+    in_scope = "entry.round_id = %s AND entry.removed_at IS NULL"
     sql = f"""
-        SELECT agency.name, COUNT(*), SUM(pairs.received), SUM(pairs.late),
-               SUM(pairs.approved), SUM(pairs.returned)
+        SELECT 'body', body.name, counts.*
         FROM (
-            SELECT DISTINCT entry.action_id, role.agency_id,
-                CASE WHEN entry.return_update_id IS NULL THEN 0 ELSE 1 END AS received,
-                CASE WHEN entry.is_late THEN 1 ELSE 0 END AS late,
-                CASE WHEN entry.review = %s THEN 1 ELSE 0 END AS approved,
-                CASE WHEN entry.review = %s THEN 1 ELSE 0 END AS returned
-            FROM {RoundAction._meta.db_table} entry
-            LEFT JOIN {ActionOwner._meta.db_table} link ON link.action_id = entry.action_id
-            LEFT JOIN {OwnerRole._meta.db_table} role ON role.id = link.role_id
-            WHERE entry.round_id = %s AND entry.removed_at IS NULL
-        ) pairs
-        LEFT JOIN {Agency._meta.db_table} agency ON agency.id = pairs.agency_id
-        GROUP BY agency.name
+            SELECT act.accountable_body_id AS id, {sums}
+            FROM (
+                SELECT entry.action_id, {flags}
+                FROM {RoundAction._meta.db_table} entry
+                WHERE {in_scope}
+            ) flagged
+            JOIN {Action._meta.db_table} act ON act.id = flagged.action_id
+            GROUP BY act.accountable_body_id
+        ) counts
+        JOIN {AccountableBody._meta.db_table} body ON body.id = counts.id
+        UNION ALL
+        SELECT 'agency', agency.name, counts.*
+        FROM (
+            SELECT pairs.agency_id AS id, {sums}
+            FROM (
+                SELECT DISTINCT entry.action_id, role.agency_id, {flags}
+                FROM {RoundAction._meta.db_table} entry
+                LEFT JOIN {ActionOwner._meta.db_table} link ON link.action_id = entry.action_id
+                LEFT JOIN {OwnerRole._meta.db_table} role ON role.id = link.role_id
+                WHERE {in_scope}
+            ) pairs
+            GROUP BY pairs.agency_id
+        ) counts
+        LEFT JOIN {Agency._meta.db_table} agency ON agency.id = counts.id
     """  # noqa: S608 - table names from the models; every value is a parameter
+    values = [Review.APPROVED, Review.RETURNED, reporting_round.pk]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [Review.APPROVED, Review.RETURNED, reporting_round.pk])
+        cursor.execute(sql, values * 2)
         rows = cursor.fetchall()
-    tallies = [
-        Tally(name or "No owner role", *(int(count or 0) for count in counts))
-        for name, *counts in rows
-    ]
-    return sorted(tallies, key=lambda tally: tally.name)
+    tallies = {"body": [], "agency": []}
+    for kind, name, _, *counts in rows:
+        tallies[kind].append(Tally(name or "No owner role", *(int(n or 0) for n in counts)))
+    return tuple(sorted(tallies[kind], key=lambda tally: tally.name) for kind in tallies)
 
 
 def _people_lists(reporting_round: ReportingRound):

@@ -337,10 +337,10 @@ def test_round_page_queries_do_not_grow_with_actions_or_people(
         return len(queries)
 
     # session, user, the second factor (accounts.middleware), the round (+plan, opener), the
-    # user's groups; progress: counts per body, counts per agency, the people to reply (with their
+    # user's groups; progress: counts per body and per agency, the people to reply (with their
     # counts), when each was last e-mailed, roles nobody holds, e-mails waiting, "returned to
     # owner" notices waiting (+action); the nav's "chairs a body?" check
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         client.get(large.get_absolute_url())
     assert count(small) == count(large)
 
