@@ -10,7 +10,7 @@ the actions it counts, so a figure always matches its table.
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -372,18 +372,30 @@ def reporting_quarter(quarters: list[Quarter], *, today: date, plan: Plan | None
             return in_round
     if not quarters or quarters[-1] >= this_quarter:
         return this_quarter
-    updates = StatusUpdate.objects.all()
-    if plan is not None:
-        updates = updates.filter(action__plan=plan)
-    after_period = start_of_day(quarters[-1].next().start)
-    latest = updates.aggregate(
-        any=Max("created_at"), in_period=Max("created_at", filter=Q(created_at__lt=after_period))
-    )
-    if latest["any"] and timezone.localdate(latest["any"]) >= this_quarter.start:
+    latest, in_period = _latest_updates(plan, before=start_of_day(quarters[-1].next().start))
+    if latest and timezone.localdate(latest) >= this_quarter.start:
         return this_quarter
-    if latest["in_period"]:
-        return max(Quarter.containing(timezone.localdate(latest["in_period"])), quarters[0])
+    if in_period:
+        return max(Quarter.containing(timezone.localdate(in_period)), quarters[0])
     return quarters[-1]
+
+
+def _latest_updates(plan: Plan | None, *, before: datetime) -> tuple:
+    """(the latest update's time, the latest before `before`) of `plan`'s actions (None: every
+    plan's), each None if there is none. One query: each a seek at the end of the index on
+    created_at, in subqueries hung off a single action row, as plan_quarters() reads its ends.
+    An aggregate (MAX, and MAX ... FILTER) read every update: 7 ms on SQLite and 23-33 ms on
+    PostgreSQL under load at 10,000 actions, on every dashboard of a plan whose period is over
+    (bench/README.md, "Web pages")."""
+    actions, updates = Action.objects.all(), StatusUpdate.objects.all()
+    if plan is not None:
+        actions, updates = actions.filter(plan=plan), updates.filter(action__plan=plan)
+    ends = {
+        "latest": _end(updates, "-created_at"),
+        "in_period": _end(updates.filter(created_at__lt=before), "-created_at"),
+    }
+    row = actions.order_by().annotate(**ends).values_list(*ends)[:1]
+    return next(iter(row), (None, None))
 
 
 def current_reporting_quarter(*, today: date, plan: Plan | None = None) -> Quarter:
