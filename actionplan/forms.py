@@ -5,6 +5,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
 from accounts.validators import RefuseControlCharactersMixin, refuse_control_characters
+from actionplan.markup import escape
 from actionplan.measures import format_value, parse_value
 from actionplan.models import COMMENTARY_MAX_LENGTH, Measure, Plan
 from actionplan.quarters import Quarter
@@ -63,7 +64,7 @@ def _options(choices, values: set[str]):
             option_value = "" if option_value is None else str(option_value)
             selected = not found and option_value in values
             found |= selected
-            value_html, text = conditional_escape(option_value), conditional_escape(option_label)
+            value_html, text = escape(option_value), escape(option_label)
             attrs = " selected" if selected else ""
             html.append(f'<option value="{value_html}"{attrs}>{text}</option>')
         if grouped:

@@ -15,11 +15,12 @@ from functools import cached_property
 from django.core.paginator import Paginator
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django_tables2 import tables
 
 from actionplan.dashboards import band_as_of
+from actionplan.markup import escape
 from actionplan.models import HOLDER_ORDER, ActionOwner, Measure, OwnerRole, person_name
 from actionplan.rag import Rag, overdue_tag_html, rank_expression, round_status_html
 from actionplan.templatetags.plan_tags import due_date_html, people_html
@@ -41,6 +42,7 @@ def snippet(text: str, limit: int = COMMENTARY_SNIPPET_CHARS) -> str:
 
 
 def _short_date(day) -> str:
+    """A date as the table shows it: digits and an English month's name, nothing to escape."""
     return f"{day.day} {day:%b %Y}" if day else "None"
 
 
@@ -147,9 +149,7 @@ class ActionTable(tables.Table):
         for row in self.paginated_rows:
             record = row.record
             yield mark_safe(
-                "".join(
-                    f"{start}{conditional_escape(cell(record))}{end}" for start, cell, end in cells
-                )
+                "".join(f"{start}{escape(cell(record))}{end}" for start, cell, end in cells)
             )
 
     @cached_property
@@ -162,7 +162,7 @@ class ActionTable(tables.Table):
 
     def render_ref(self, record):
         before, after = self._action_url
-        return format_html('<a href="{}{}{}">{}</a>', before, record.pk, after, record.reference)
+        return mark_safe(f'<a href="{before}{record.pk}{after}">{escape(record.reference)}</a>')
 
     def render_action(self, record):
         return record.short_description
@@ -207,18 +207,14 @@ class ActionTable(tables.Table):
     def render_owners(self, record):
         return mark_safe(
             "".join(
-                format_html(
-                    '<span class="owner">{} <span class="muted">({})</span> {}</span>',
-                    role,
-                    agency,
-                    self._people[role_id],
-                )
+                f'<span class="owner">{escape(role)} <span class="muted">({escape(agency)})</span> '
+                f"{self._people[role_id]}</span>"
                 for role, agency, role_id in self._owners[record.pk]
             )
         )
 
     def render_due_date(self, record):
-        due = format_html('<span class="nowrap">{}</span>', _short_date(record.due_as_of))
+        due = mark_safe(f'<span class="nowrap">{_short_date(record.due_as_of)}</span>')
         if record.due_revision_reason_as_of is None:
             return due
         return due_date_html(
@@ -234,11 +230,16 @@ class ActionTable(tables.Table):
         ordered = queryset.annotate(rag_rank=rank_expression("rag_as_of"))
         return ordered.order_by(f"{prefix}rag_rank", "sort_key"), True
 
+    @cached_property
+    def _zone(self):
+        # timezone.localtime() once per row looked up the current time zone each time.
+        return timezone.get_current_timezone()
+
     def render_last_update(self, record):
         if record.update_at_as_of is None:
             return NO_UPDATE
-        day = timezone.localtime(record.update_at_as_of).date()
-        return format_html('<span class="nowrap">{}</span>', _short_date(day))
+        day = record.update_at_as_of.astimezone(self._zone).date()
+        return mark_safe(f'<span class="nowrap">{_short_date(day)}</span>')
 
     def render_commentary(self, record):
         return snippet(record.commentary_as_of or "")
