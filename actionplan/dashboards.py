@@ -66,8 +66,10 @@ def round_state_q(values) -> Q:
 
 
 def due_between_q(first: date, last: date) -> Q:
-    """Due (by the date in force on the as-of date) between `first` and `last`."""
-    return Q(due_as_of__gte=first, due_as_of__lte=last)
+    """Due (by the date in force on the as-of date) between `first` and `last`: what the
+    due_from and due_to filters select together. BETWEEN, so that the due date in force (a
+    subquery) is written once."""
+    return Q(due_as_of__range=(first, last))
 
 
 OFF_TARGET = [Rag.RED, Rag.AMBER]

@@ -27,7 +27,9 @@ from functools import cache
 from pathlib import Path
 
 from django.db import models
-from django.db.models import BooleanField, Case, IntegerField, Q, Value, When
+from django.db.models import BooleanField, Case, DateField, F, IntegerField, Q, Value, When
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThanOrEqual
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
@@ -153,10 +155,12 @@ def is_overdue(*, due_date: date | None, rag: str | None, on: date) -> bool:
 
 def overdue_expression(*, on: date, rag_field: str, due_field: str = "due_date") -> Case:
     """is_overdue() in SQL, for an annotation, with the status in `rag_field` (NULL, not yet
-    rated, is not Blue) and the due date in force in `due_field`."""
+    rated, is not Blue) and the due date in force in `due_field`. No due date counts as due
+    on `on` (not overdue), so that the due date is written once in the SQL: the dashboards'
+    due date in force is itself a subquery."""
+    due = Coalesce(F(due_field), Value(on), output_field=DateField())
     return Case(
-        When(**{f"{due_field}__isnull": True}, then=Value(False)),
-        When(**{f"{due_field}__gte": on}, then=Value(False)),
+        When(GreaterThanOrEqual(due, on), then=Value(False)),
         When(**{rag_field: Rag.BLUE}, then=Value(False)),
         default=Value(True),
         output_field=BooleanField(),
