@@ -515,6 +515,24 @@ class BodyDashboardView(LoginRequiredMixin, SingleTableMixin, FilterView):
         kwargs = super().get_filterset_kwargs(filterset_class)
         return kwargs | {"body": self.body, "as_of": self.as_of.day}
 
+    @cached_property
+    def figures(self):
+        """headline_figures() of the body's actions: (total, by RAG, attention, returns)."""
+        return dashboards.headline_figures(self.actions, as_of=self.as_of.day)
+
+    def get_table_pagination(self, table):
+        paginate = super().get_table_pagination(table)
+        if self._unfiltered():
+            # The table lists every action the figures counted: no COUNT query for the pages.
+            paginate |= {"paginator_class": CountedPaginator, "count": self.figures[0]}
+        return paginate
+
+    def _unfiltered(self) -> bool:
+        """Whether the table shows all of self.actions: valid filters, none given a value."""
+        if not self.filterset.is_valid():
+            return False
+        return all(value in (None, "", []) for value in self.filterset.form.cleaned_data.values())
+
     def get_table_kwargs(self):
         caption = f"Actions of {self.body.name}, as of {_long_date(self.as_of.day)}"
         return {
@@ -526,9 +544,7 @@ class BodyDashboardView(LoginRequiredMixin, SingleTableMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        total, by_rag, attention, returns = dashboards.headline_figures(
-            self.get_queryset(), as_of=self.as_of.day
-        )
+        total, by_rag, attention, returns = self.figures
         current = _current_filters(self.request)
         context.update(
             body=self.body,

@@ -99,6 +99,25 @@ def test_dashboard_query_count_is_fixed(counting_client, django_assert_num_queri
     assert len(refs(response)) == 25
 
 
+def test_unfiltered_table_pages_by_the_headline_total(counting_client, django_assert_num_queries):
+    body = big_body(35)
+    url = dashboard_url(body, f"?as_of={AS_OF}")
+    # As the filtered page (test_dashboard_query_count_is_fixed) less the table's row count:
+    # the table lists every action the headline counted, so it pages by that total.
+    with django_assert_num_queries(16):
+        first = counting_client.get(url)
+    assert "actions 1 to 25 of 35." in first.content.decode()
+    assert len(refs(first)) == 25
+    second = counting_client.get(url + "&page=2")
+    assert len(refs(second)) == 10
+    assert "actions 26 to 35 of 35." in second.content.decode()
+    # A filter (or an invalid one) counts the table's own rows.
+    for query in ["&q=nosuchword", "&due_from=2015-02-30"]:
+        response = counting_client.get(url + query)
+        assert refs(response) == []
+        assert response.context["table"].paginator.count == 0
+
+
 def test_the_table_says_how_many_measures_are_off_target(viewer, sample):
     _band_measures(sample)
     html = viewer.get(dashboard_url(sample.body, f"?as_of={AS_OF}&measures=off")).content
