@@ -23,7 +23,12 @@ from actionplan.dashboards import (
     overdue_q,
     round_state_q,
 )
-from actionplan.forms import QuickSelect
+from actionplan.forms import (
+    QuickCheckboxSelectMultiple,
+    QuickDateInput,
+    QuickSelect,
+    QuickTextInput,
+)
 from actionplan.models import (
     NO_HEADING,
     Action,
@@ -59,7 +64,7 @@ def _in_words(name: str, value) -> str:
 
 
 def _date_widget():
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    return QuickDateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _date_errors(what: str) -> dict[str, str]:
@@ -81,6 +86,7 @@ class ActionFilter(django_filters.FilterSet):
         method="filter_text",
         max_length=200,
         help_text="Words in the reference, action, measures or latest commentary.",
+        widget=QuickTextInput,
     )
     priority = django_filters.ModelChoiceFilter(
         field_name="objective__priority",
@@ -103,7 +109,7 @@ class ActionFilter(django_filters.FilterSet):
             "Choose one or more. The status is the latest update on or before the date; for "
             "an action in the reporting round of the quarter shown, its return."
         ),
-        widget=forms.CheckboxSelectMultiple,
+        widget=QuickCheckboxSelectMultiple,
         error_messages={"invalid_choice": "Choose RAG statuses from the list."},
     )
     round = django_filters.MultipleChoiceFilter(
@@ -114,7 +120,7 @@ class ActionFilter(django_filters.FilterSet):
             "Choose one or more. Where the quarter has a reporting round, an action in it "
             "shows its return, signed off or not, or no return."
         ),
-        widget=forms.CheckboxSelectMultiple,
+        widget=QuickCheckboxSelectMultiple,
         error_messages={"invalid_choice": "Choose return states from the list."},
     )
     owner = django_filters.ModelChoiceFilter(

@@ -1,5 +1,6 @@
 """What the app writes in Python for speed must be what the libraries write: the action
-table's cells (ActionTable.rendered_rows), select options (QuickSelect) and their labels."""
+table's cells (ActionTable.rendered_rows), select options (QuickSelect) and their labels, and
+inputs (QuickTextInput, QuickDateInput, QuickCheckboxSelectMultiple's boxes)."""
 
 import re
 from datetime import date, datetime
@@ -11,7 +12,12 @@ from django.utils.html import conditional_escape
 from django.utils.text import Truncator
 
 from actionplan.filters import ActionFilter
-from actionplan.forms import QuickSelect
+from actionplan.forms import (
+    QuickCheckboxSelectMultiple,
+    QuickDateInput,
+    QuickSelect,
+    QuickTextInput,
+)
 from actionplan.models import AccountableBody, Action, Objective, Rag
 from actionplan.services import status_update_create
 from actionplan.tables import COMMENTARY_SNIPPET_CHARS, ActionTable, snippet
@@ -86,6 +92,49 @@ def test_quick_select_writes_what_djangos_select_writes(choices, value):
         return re.sub(r">\s+<", "><", widget.render("owner", value, attrs=attrs))
 
     assert html(QuickSelect) == html(forms.Select)
+
+
+FULL_ATTRS = {
+    "id": "id_q",
+    "maxlength": "200",
+    "required": True,
+    "aria-describedby": "id_q_helptext",
+    "autofocus": False,
+}
+
+
+@pytest.mark.parametrize("value", [None, "", "toolkit", 'a "quoted" <b>word</b> & more', 7])
+@pytest.mark.parametrize("attrs", [{}, FULL_ATTRS])
+def test_quick_text_input_writes_what_djangos_writes(value, attrs):
+    def html(widget_class):
+        return widget_class().render("q", value, attrs=dict(attrs))
+
+    assert html(QuickTextInput) == html(forms.TextInput)
+
+
+@pytest.mark.parametrize("value", [None, "", date(2016, 3, 31), "2016-02-30", "<x>"])
+def test_quick_date_input_writes_what_djangos_writes(value):
+    def html(widget_class):
+        widget = widget_class(attrs={"type": "date"}, format="%Y-%m-%d")
+        return widget.render("as_of", value, attrs={"id": "id_as_of", "aria-invalid": "true"})
+
+    assert html(QuickDateInput) == html(forms.DateInput)
+
+
+@pytest.mark.parametrize("data", [{}, {"rag": ["red", "none"]}, {"rag": ["<x>"]}])
+def test_quick_checkboxes_write_the_boxes_djangos_write(data):
+    def boxes(widget_class):
+        class Form(forms.Form):
+            rag = forms.MultipleChoiceField(
+                choices=[("red", "Red"), ("amber", "<b>Amber</b>"), ("none", "Not yet")],
+                widget=widget_class(attrs={"class": "box"}),
+            )
+
+        return [box.tag() for box in Form(data)["rag"]]
+
+    expected = boxes(forms.CheckboxSelectMultiple)
+    assert len(expected) == 3
+    assert boxes(QuickCheckboxSelectMultiple) == expected
 
 
 @pytest.mark.parametrize("field", ["priority", "objective", "owner", "agency"])
