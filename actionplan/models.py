@@ -812,6 +812,14 @@ class Measure(models.Model):
                 name="actionplan_measure_range_in_order",
             ),
         ]
+        indexes = [
+            # The dashboards' measure figures and filters (dashboards.measures_banded_as_of) and
+            # the table's bands: an action's quantified measures. Without it PostgreSQL read
+            # every measure for each of those conditions (2 ms each at 10,000 actions).
+            models.Index(
+                fields=["action"], condition=~Q(unit=""), name="actionplan_measure_quantified"
+            ),
+        ]
 
     def __str__(self):
         return self.text
