@@ -5,7 +5,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
 from accounts.validators import RefuseControlCharactersMixin, refuse_control_characters
-from actionplan.markup import escape
+from actionplan.markup import quick_escape
 from actionplan.measures import format_value, parse_value
 from actionplan.models import COMMENTARY_MAX_LENGTH, Measure, Plan
 from actionplan.quarters import Quarter
@@ -105,7 +105,7 @@ def _options(choices, values: set[str]):
             option_value = "" if option_value is None else str(option_value)
             selected = not found and option_value in values
             found |= selected
-            value_html, text = escape(option_value), escape(option_label)
+            value_html, text = quick_escape(option_value), quick_escape(option_label)
             attrs = " selected" if selected else ""
             html.append(f'<option value="{value_html}"{attrs}>{text}</option>')
         if grouped:

@@ -20,7 +20,7 @@ from django.utils.safestring import mark_safe
 from django_tables2 import tables
 
 from actionplan.dashboards import band_as_of
-from actionplan.markup import escape
+from actionplan.markup import quick_escape
 from actionplan.models import HOLDER_ORDER, ActionOwner, Measure, OwnerRole, person_name
 from actionplan.rag import Rag, overdue_tag_html, rank_expression, round_status_html
 from actionplan.templatetags.plan_tags import due_date_html, people_html
@@ -149,7 +149,7 @@ class ActionTable(tables.Table):
         for row in self.paginated_rows:
             record = row.record
             yield mark_safe(
-                "".join(f"{start}{escape(cell(record))}{end}" for start, cell, end in cells)
+                "".join(f"{start}{quick_escape(cell(record))}{end}" for start, cell, end in cells)
             )
 
     @cached_property
@@ -162,7 +162,8 @@ class ActionTable(tables.Table):
 
     def render_ref(self, record):
         before, after = self._action_url
-        return mark_safe(f'<a href="{before}{record.pk}{after}">{escape(record.reference)}</a>')
+        reference = quick_escape(record.reference)
+        return mark_safe(f'<a href="{before}{record.pk}{after}">{reference}</a>')
 
     def render_action(self, record):
         return record.short_description
@@ -207,7 +208,8 @@ class ActionTable(tables.Table):
     def render_owners(self, record):
         return mark_safe(
             "".join(
-                f'<span class="owner">{escape(role)} <span class="muted">({escape(agency)})</span> '
+                f'<span class="owner">{quick_escape(role)} '
+                f'<span class="muted">({quick_escape(agency)})</span> '
                 f"{self._people[role_id]}</span>"
                 for role, agency, role_id in self._owners[record.pk]
             )
