@@ -418,7 +418,8 @@ class ActionQuerySet(models.QuerySet):
         "latest update" subqueries run only in the CASE's fallback. bench/README.md, "Quarter
         views read the rounds", gives the figures."""
         entry = FilteredRelation("round_entries", condition=Q(round_entries__quarter=quarter.slug))
-        in_round = Q(quarter_entry__isnull=False)
+        # The joined row's quarter, not its id: the covering index holds the one, not the other.
+        in_round = Q(quarter_entry__quarter__isnull=False)
         returned = Q(quarter_entry__return_at__isnull=False)
         latest = StatusUpdate.objects.filter(
             action=OuterRef("pk"), created_at__lt=end_of_day(as_of)

@@ -202,14 +202,13 @@ class RoundAction(models.Model):
         indexes = [
             # status_update_create: the latest round an action is in.
             models.Index(fields=["action", "round"], name="actionplan_roundaction_action"),
-            # with_status_for_quarter: an action's row for a quarter, covering what it reads
-            # (id too, on PostgreSQL, which can include it). The quarter first: PostgreSQL joins
-            # a body's actions to the quarter's rows by a hash of them, and read the whole table
-            # to find them (9 ms of a 10,000-action dashboard's figures and again of its page);
-            # SQLite seeks each action's row by both columns either way.
+            # with_status_for_quarter: an action's row for a quarter, covering what it reads.
+            # The quarter first: PostgreSQL joins a body's actions to the quarter's rows by a
+            # hash of them, and read the whole table to find them (9 ms of a 10,000-action
+            # dashboard's figures and again of its page); SQLite seeks each action's row by
+            # both columns either way.
             models.Index(
                 fields=["quarter", "action", "review", "return_rag", "return_at", "return_update"],
-                include=["id"],
                 name="actionplan_roundaction_quarter",
             ),
         ]

@@ -16,6 +16,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='roundaction',
-            index=models.Index(fields=['quarter', 'action', 'review', 'return_rag', 'return_at', 'return_update'], include=('id',), name='actionplan_roundaction_quarter'),
+            index=models.Index(fields=['quarter', 'action', 'review', 'return_rag', 'return_at', 'return_update'], name='actionplan_roundaction_quarter'),
         ),
     ]
