@@ -34,6 +34,9 @@ from actionplan.services import (
     owner_change_notices_create,
 )
 
+# The outbox bookkeeping (models.OutboxEmail), after what each e-mail is, on its admin page.
+OUTBOX_FIELDS = ["created_at", "claimed_at", "sent_at", "attempts", "next_attempt_at", "last_error"]
+
 
 class PriorityInline(RefuseControlCharactersAdminMixin, admin.TabularInline):
     model = Priority
@@ -285,6 +288,7 @@ class RoundEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["step", "round"]
     list_select_related = ["round__plan", "person"]
     search_fields = ["person__username", "person__email", "last_error"]
+    fields = ["round", "person", "step", *OUTBOX_FIELDS]
 
 
 @admin.register(SignOff)
