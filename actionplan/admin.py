@@ -38,11 +38,16 @@ from actionplan.services import (
 OUTBOX_FIELDS = ["created_at", "claimed_at", "sent_at", "attempts", "next_attempt_at", "last_error"]
 
 
-class PriorityInline(RefuseControlCharactersAdminMixin, admin.TabularInline):
-    model = Priority
+class _HeadingInline(RefuseControlCharactersAdminMixin, admin.TabularInline):
+    """The headings under a plan or a priority: number and title here, the rest on their page."""
+
     extra = 0
     fields = ["number", "title"]
     show_change_link = True
+
+
+class PriorityInline(_HeadingInline):
+    model = Priority
 
 
 @admin.register(Plan)
@@ -53,11 +58,8 @@ class PlanAdmin(RefuseControlCharactersAdminMixin, SimpleHistoryAdmin):
     inlines = [PriorityInline]
 
 
-class ObjectiveInline(RefuseControlCharactersAdminMixin, admin.TabularInline):
+class ObjectiveInline(_HeadingInline):
     model = Objective
-    extra = 0
-    fields = ["number", "title"]
-    show_change_link = True
 
 
 @admin.register(Priority)
