@@ -18,6 +18,7 @@ from actionplan.models import (
     MeasureValue,
     Milestone,
     Objective,
+    OwnerChangeEmail,
     OwnerRole,
     Plan,
     PlanImport,
@@ -291,6 +292,18 @@ class RoundEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["round__plan", "person"]
     search_fields = ["person__username", "person__email", "last_error"]
     fields = ["round", "person", "step", *OUTBOX_FIELDS]
+
+
+@admin.register(OwnerChangeEmail)
+class OwnerChangeEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Each e-mail telling a person that actions became or stopped being theirs to update:
+    sent, or waiting and why (last error)."""
+
+    list_display = ["person", "created_at", "sent_at", "attempts", "next_attempt_at"]
+    list_filter = [("sent_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["person"]
+    search_fields = ["person__username", "person__email", "last_error"]
+    fields = ["person", *OUTBOX_FIELDS]
 
 
 @admin.register(SignOff)
