@@ -7,20 +7,16 @@ from django.urls import reverse
 pytestmark = pytest.mark.django_db
 
 
-def test_a_plans_page_lists_its_priorities_with_links(admin_client, wscb_plan):
+@pytest.mark.parametrize("level", ["plan", "priority"])
+def test_a_page_lists_the_headings_under_it_with_links(admin_client, wscb_plan, level):
     priority = wscb_plan.priorities.order_by("number").first()
-    page = admin_client.get(reverse("admin:actionplan_plan_change", args=[wscb_plan.pk]))
+    parent, child, inline = (
+        (wscb_plan, priority, "priorities")
+        if level == "plan"
+        else (priority, priority.objectives.first(), "objectives")
+    )
+    page = admin_client.get(reverse(f"admin:actionplan_{level}_change", args=[parent.pk]))
     html = page.content.decode()
     assert page.status_code == 200
-    assert 'name="priorities-0-number"' in html and 'name="priorities-0-statement"' not in html
-    assert reverse("admin:actionplan_priority_change", args=[priority.pk]) in html
-
-
-def test_a_prioritys_page_lists_its_objectives_with_links(admin_client, wscb_plan):
-    priority = wscb_plan.priorities.order_by("number").first()
-    objective = priority.objectives.order_by("sort_key").first()
-    page = admin_client.get(reverse("admin:actionplan_priority_change", args=[priority.pk]))
-    html = page.content.decode()
-    assert page.status_code == 200
-    assert 'name="objectives-0-number"' in html and 'name="objectives-0-statement"' not in html
-    assert reverse("admin:actionplan_objective_change", args=[objective.pk]) in html
+    assert f'name="{inline}-0-number"' in html and f'name="{inline}-0-statement"' not in html
+    assert reverse(f"admin:actionplan_{child._meta.model_name}_change", args=[child.pk]) in html
