@@ -18,6 +18,7 @@ from actionplan.models import (
     MeasureValue,
     Milestone,
     Objective,
+    OwnerChangeEmail,
     OwnerRole,
     Plan,
     PlanImport,
@@ -34,12 +35,20 @@ from actionplan.services import (
     owner_change_notices_create,
 )
 
+# The outbox bookkeeping (models.OutboxEmail), after what each e-mail is, on its admin page.
+OUTBOX_FIELDS = ["created_at", "claimed_at", "sent_at", "attempts", "next_attempt_at", "last_error"]
 
-class PriorityInline(RefuseControlCharactersAdminMixin, admin.TabularInline):
-    model = Priority
+
+class _HeadingInline(RefuseControlCharactersAdminMixin, admin.TabularInline):
+    """The headings under a plan or a priority: number and title here, the rest on their page."""
+
     extra = 0
     fields = ["number", "title"]
     show_change_link = True
+
+
+class PriorityInline(_HeadingInline):
+    model = Priority
 
 
 @admin.register(Plan)
@@ -50,11 +59,8 @@ class PlanAdmin(RefuseControlCharactersAdminMixin, SimpleHistoryAdmin):
     inlines = [PriorityInline]
 
 
-class ObjectiveInline(RefuseControlCharactersAdminMixin, admin.TabularInline):
+class ObjectiveInline(_HeadingInline):
     model = Objective
-    extra = 0
-    fields = ["number", "title"]
-    show_change_link = True
 
 
 @admin.register(Priority)
@@ -285,6 +291,19 @@ class RoundEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["step", "round"]
     list_select_related = ["round__plan", "person"]
     search_fields = ["person__username", "person__email", "last_error"]
+    fields = ["round", "person", "step", *OUTBOX_FIELDS]
+
+
+@admin.register(OwnerChangeEmail)
+class OwnerChangeEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Each e-mail telling a person that actions became or stopped being theirs to update:
+    sent, or waiting and why (last error)."""
+
+    list_display = ["person", "created_at", "sent_at", "attempts", "next_attempt_at"]
+    list_filter = [("sent_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["person"]
+    search_fields = ["person__username", "person__email", "last_error"]
+    fields = ["person", *OUTBOX_FIELDS]
 
 
 @admin.register(SignOff)

@@ -23,6 +23,7 @@ from actionplan.dashboards import (
     overdue_q,
     round_state_q,
 )
+from actionplan.form_fields import date_errors
 from actionplan.forms import (
     QuickCheckboxSelectMultiple,
     QuickDateInput,
@@ -61,14 +62,6 @@ def _in_words(name: str, value) -> str:
     if isinstance(value, date):
         return date_format(value, "j F Y")
     return str(value)
-
-
-def _date_widget():
-    return QuickDateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def _date_errors(what: str) -> dict[str, str]:
-    return {"invalid": f"{what} must be a real date, for example 31/12/2015 or 2015-12-31."}
 
 
 class ActionFilterForm(forms.Form):
@@ -158,22 +151,22 @@ class ActionFilter(django_filters.FilterSet):
         field_name="due_as_of",
         lookup_expr="gte",
         label="From",
-        widget=_date_widget(),
-        error_messages=_date_errors("The first due date"),
+        widget=QuickDateInput(),
+        error_messages=date_errors("The first due date"),
     )
     due_to = django_filters.DateFilter(
         field_name="due_as_of",
         lookup_expr="lte",
         label="To",
-        widget=_date_widget(),
-        error_messages=_date_errors("The last due date"),
+        widget=QuickDateInput(),
+        error_messages=date_errors("The last due date"),
     )
     not_updated_since = django_filters.DateFilter(
         method="filter_not_updated_since",
         label="Not updated since",
         help_text="No update on or after this date, including actions never updated.",
-        widget=_date_widget(),
-        error_messages=_date_errors("The 'not updated since' date"),
+        widget=QuickDateInput(),
+        error_messages=date_errors("The 'not updated since' date"),
     )
 
     class Meta:

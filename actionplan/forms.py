@@ -5,6 +5,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
 from accounts.validators import RefuseControlCharactersMixin, refuse_control_characters
+from actionplan.form_fields import DateInput, date_errors, date_field, reason_field
 from actionplan.markup import quick_escape
 from actionplan.measures import format_value, parse_value
 from actionplan.models import COMMENTARY_MAX_LENGTH, Measure, Plan
@@ -57,7 +58,7 @@ class QuickTextInput(QuickInputMixin, forms.TextInput):
     pass
 
 
-class QuickDateInput(QuickInputMixin, forms.DateInput):
+class QuickDateInput(QuickInputMixin, DateInput):
     pass
 
 
@@ -225,8 +226,8 @@ class MeasureQuantifyForm(RefuseControlCharactersMixin, forms.ModelForm):
             "tolerance_percent",
         ]  # fmt: skip
         widgets = {
-            "baseline_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "target_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "baseline_date": DateInput(),
+            "target_date": DateInput(),
             "quarter_targets": forms.TextInput(),
             "direction": forms.RadioSelect,
         }
@@ -235,8 +236,8 @@ class MeasureQuantifyForm(RefuseControlCharactersMixin, forms.ModelForm):
             "target_value": {"invalid": "Enter the target as a number, e.g. 20."},
             "target_upper": {"invalid": "Enter the high end as a number, e.g. 30."},
             "tolerance_percent": {"invalid": "Enter the tolerance as a number, e.g. 5."},
-            "baseline_date": {"invalid": "The baseline date must be a real date."},
-            "target_date": {"invalid": "The target date must be a real date."},
+            "baseline_date": date_errors("The baseline date"),
+            "target_date": date_errors("The target date"),
         }
 
 
@@ -298,60 +299,28 @@ class StatusUpdateDraftForm(RefuseControlCharactersMixin, forms.Form):
 
 
 class DueDateRevisionForm(RefuseControlCharactersMixin, forms.Form):
-    due_date = forms.DateField(
-        label="New due date",
+    due_date = date_field(
+        "New due date",
+        what="The due date",
+        required="Enter the new due date.",
         help_text="For example, 31/3/2016.",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={
-            "required": "Enter the new due date.",
-            "invalid": "The due date must be a real date, for example 31/3/2016.",
-        },
     )
-    reason = forms.CharField(
-        label="Reason",
-        widget=forms.Textarea(attrs={"rows": 4}),
+    reason = reason_field(
+        "Reason",
         help_text="Why the date changes, and who agreed it: the Board and the pack show this.",
-        error_messages={"required": "Enter the reason for the new due date."},
-        max_length=1000,
-        strip=True,
+        required="Enter the reason for the new due date.",
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
 
 
-class AsOfForm(forms.Form):
-    """The date a dashboard shows the plan as of: a day, or the end of a financial-year quarter.
-
-    Bound to the query string. Both fields are optional: with neither, the date is today.
-    """
-
-    as_of = forms.DateField(
-        label="Show the plan as it stood on",
-        required=False,
-        help_text=(
-            "Statuses are those of the latest update on or before this date, and overdue is "
-            "judged against it. For example, 31/12/2015."
-        ),
-        widget=QuickDateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "The date must be a real date, for example 31/12/2015."},
-    )
-    quarter = forms.CharField(
-        label="Or at the end of a quarter",
-        required=False,
-        help_text="Financial-year quarters: Q1 is April to June, Q4 is January to March.",
-        widget=QuickSelect,
-    )
+class StartedQuarterForm(forms.Form):
+    """A form whose `quarter` field (each declares its own) offers `quarters` grouped by
+    financial year: the choice comes back as a Quarter, refused if it starts after `today`."""
 
     def __init__(self, *args, today: date, quarters: list[Quarter], **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today
         self.fields["quarter"].widget.choices = _quarter_choices(quarters, today)
-
-    def clean_as_of(self):
-        day = self.cleaned_data["as_of"]
-        if day and day > self.today:
-            raise forms.ValidationError(
-                "The date must be today or in the past: future statuses are not known yet."
-            )
-        return day
 
     def clean_quarter(self):
         text = self.cleaned_data["quarter"]
@@ -364,6 +333,36 @@ class AsOfForm(forms.Form):
         if quarter.start > self.today:
             raise forms.ValidationError(f"{quarter.label} has not started yet.")
         return quarter
+
+
+class AsOfForm(StartedQuarterForm):
+    """The date a dashboard shows the plan as of: a day, or the end of a financial-year quarter.
+
+    Bound to the query string. Both fields are optional: with neither, the date is today.
+    """
+
+    as_of = date_field(
+        "Show the plan as it stood on",
+        help_text=(
+            "Statuses are those of the latest update on or before this date, and overdue is "
+            "judged against it. For example, 31/12/2015."
+        ),
+        widget=QuickDateInput(),
+    )
+    quarter = forms.CharField(
+        label="Or at the end of a quarter",
+        required=False,
+        help_text="Financial-year quarters: Q1 is April to June, Q4 is January to March.",
+        widget=QuickSelect,
+    )
+
+    def clean_as_of(self):
+        day = self.cleaned_data["as_of"]
+        if day and day > self.today:
+            raise forms.ValidationError(
+                "The date must be today or in the past: future statuses are not known yet."
+            )
+        return day
 
     def clean(self):
         data = super().clean()

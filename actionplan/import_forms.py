@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 
 from accounts.validators import validate_no_control_characters
+from actionplan.form_fields import date_field
 from actionplan.importing.commit import (
     NEW,
     RESERVED_SLUGS,
@@ -18,7 +19,6 @@ from actionplan.importing.reading import FORMATS, MACRO_EXTENSIONS
 from actionplan.importing.tables import cell_text
 from actionplan.models import Plan
 
-_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # A new plan's details on the mapping step (a revision keeps its plan's).
 DETAILS = ("title", "partnership", "short_name", "period", "slug")
 
@@ -112,12 +112,9 @@ class MappingForm(forms.Form):
         widget=forms.RadioSelect,
         initial="none",
     )
-    status_date = forms.DateField(
-        label="Date of the imported statuses",
-        required=False,
-        widget=_DATE,
+    status_date = date_field(
+        "Date of the imported statuses",
         help_text="The date the statuses in the file were reported.",
-        error_messages={"invalid": "The date must be a real date, for example 31/12/2015."},
     )
 
     def __init__(self, *args, table, mapping, revising=False, **kwargs):
@@ -229,13 +226,11 @@ class MatchForm(forms.Form):
     def add_revision_fields(self, plan_import, *, day, reason):
         """On a revision's preview: the day retired actions leave the plan (and new ones join
         it), and why, kept in each change's history."""
-        self.fields["revised_on"] = forms.DateField(
-            label="Date of the revision", widget=_DATE, initial=day,
+        self.fields["revised_on"] = date_field(
+            "Date of the revision", required="Give the date of the revision.", initial=day,
             help_text="Actions no longer in the plan are retired from this date, and new "
             "actions join the plan on it: dashboards and Board packs of this date or later "
             "show the plan as revised.",
-            error_messages={"required": "Give the date of the revision.",
-                            "invalid": "The date must be a real date, for example 31/03/2016."},
         )  # fmt: skip
         self.fields["reason"] = forms.CharField(
             label="Reason for the changes", max_length=100, initial=reason,

@@ -1125,7 +1125,22 @@ class OwnerChange(models.TextChoices):
     LOST = "lost", "No longer yours to update"
 
 
-class OwnerChangeEmail(models.Model):
+class OutboxEmail(models.Model):
+    """The bookkeeping of an e-mail sent at most once (actionplan.outbox): when it was planned,
+    who is sending it since when, when it was sent, and the failed attempts with the back-off."""
+
+    created_at = models.DateTimeField("planned at", default=timezone.now)
+    claimed_at = models.DateTimeField("being sent since", null=True, blank=True)
+    sent_at = models.DateTimeField("sent at", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("attempts", default=0)
+    next_attempt_at = models.DateTimeField("next attempt at", default=timezone.now)
+    last_error = models.TextField("last error", blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class OwnerChangeEmail(OutboxEmail):
     """One e-mail to one person about one change (an action's owner roles, or the roles they
     hold), listing that change's notices to them. The outbox row: claimed by a conditional
     UPDATE, sent, then marked sent, as a round's e-mails are (actionplan.owner_emails)."""
@@ -1136,12 +1151,6 @@ class OwnerChangeEmail(models.Model):
         related_name="owner_change_emails",
         verbose_name="person",
     )
-    created_at = models.DateTimeField("planned at", default=timezone.now)
-    claimed_at = models.DateTimeField("being sent since", null=True, blank=True)
-    sent_at = models.DateTimeField("sent at", null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField("attempts", default=0)
-    next_attempt_at = models.DateTimeField("next attempt at", default=timezone.now)
-    last_error = models.TextField("last error", blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]

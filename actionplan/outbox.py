@@ -1,7 +1,8 @@
 """E-mails sent at most once however many senders run at once: the outbox rows of a round's
 e-mails (RoundEmail) and of owner changes (OwnerChangeEmail) share the fields claimed_at,
-sent_at, attempts, next_attempt_at and last_error, and these three steps (the protocol and its
-one honest edge are in actionplan.round_emails' docstring):
+sent_at, attempts, next_attempt_at and last_error (their abstract base, models.OutboxEmail),
+and these three steps (the protocol and its one honest edge are in actionplan.round_emails'
+docstring):
 
 claim() takes a row with a conditional UPDATE; send() hands the message over and marks the row
 sent, or releases the claim with the error and a back-off of 1, 2, 4 ... minutes, at most an

@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from accounts.validators import RefuseControlCharactersMixin
+from actionplan.form_fields import date_field, reason_field
 from actionplan.models import REFERENCE_RE, AccountableBody, Action, Objective, OwnerRole
 from actionplan.plan_edits import REASON_LENGTH
 from actionplan.timeframes import TimeframeError, parse_timeframe
@@ -15,29 +16,6 @@ from actionplan.timeframes import TimeframeError, parse_timeframe
 # most).
 MIN_OWNER_BOXES = 4
 NEW_MEASURE_BOXES = 2
-_DATE_WIDGET = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
-
-
-def _date_field(label: str, help_text: str, what: str) -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        required=False,
-        help_text=help_text,
-        widget=forms.DateInput(**_DATE_WIDGET),
-        error_messages={"invalid": f"The {what} must be a real date, for example 31/3/2016."},
-    )
-
-
-def _reason_field(label: str, help_text: str) -> forms.CharField:
-    return forms.CharField(
-        label=label,
-        max_length=REASON_LENGTH,
-        help_text=help_text,
-        error_messages={
-            "required": "Enter the reason for the change: it is kept in the action's history.",
-            "max_length": f"Keep the reason to {REASON_LENGTH} characters or fewer.",
-        },
-    )
 
 
 def owner_choices() -> list:
@@ -90,13 +68,15 @@ class ActionForm(RefuseControlCharactersMixin, forms.Form):
         help_text="As the plan writes it, e.g. End November 2015, Q3 2016/17 or Ongoing.",
         error_messages={"required": "Enter the timeframe as the plan writes it."},
     )
-    due_date = _date_field(
+    due_date = date_field(
         "Due date in the plan",
-        "Leave it empty to take it from the timeframe. Correct a mistake here; a new date the "
-        "Board agreed is a revision of the due date, on the action's page.",
-        "due date",
+        what="The due date",
+        help_text="Leave it empty to take it from the timeframe. Correct a mistake here; a new "
+        "date the Board agreed is a revision of the due date, on the action's page.",
     )
-    start_date = _date_field("Start date (optional)", "For example, 1/9/2015.", "start date")
+    start_date = date_field(
+        "Start date (optional)", what="The start date", help_text="For example, 1/9/2015."
+    )
     related = _RelatedField(
         label="Related actions",
         queryset=Action.objects.none(),
@@ -105,9 +85,13 @@ class ActionForm(RefuseControlCharactersMixin, forms.Form):
         help_text="Actions of this plan that depend on or support this one.",
         error_messages={"invalid_choice": "Choose related actions from the list."},
     )
-    reason = _reason_field(
+    reason = reason_field(
         "Reason for the change",
-        f"Why, and who agreed it: kept in the action's history (up to {REASON_LENGTH} characters).",
+        help_text="Why, and who agreed it: kept in the action's history (up to "
+        f"{REASON_LENGTH} characters).",
+        required="Enter the reason for the change: it is kept in the action's history.",
+        max_length=REASON_LENGTH,
+        widget=forms.TextInput,
     )
 
     def __init__(self, *args, plan, action: Action | None = None, **kwargs):
@@ -226,22 +210,16 @@ def _due_from(timeframe: str) -> date | None:
 
 
 class RetireForm(RefuseControlCharactersMixin, forms.Form):
-    retired_on = forms.DateField(
-        label="Retired from",
+    retired_on = date_field(
+        "Retired from",
+        required="Enter the day the action left the plan.",
         help_text="The day it left the plan: views of that day or later leave it out. For "
         "example, 31/3/2016.",
-        widget=forms.DateInput(**_DATE_WIDGET),
-        error_messages={
-            "required": "Enter the day the action left the plan.",
-            "invalid": "The date must be a real date, for example 31/3/2016.",
-        },
     )
-    reason = forms.CharField(
-        label="Why it is retired",
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+    reason = reason_field(
+        "Why it is retired",
         help_text="For example: merged into 2.1.4 by the Board on 12 January 2016.",
-        error_messages={"required": "Enter why the action is retired."},
+        required="Enter why the action is retired.",
     )
 
     def clean_retired_on(self):
@@ -252,12 +230,10 @@ class RetireForm(RefuseControlCharactersMixin, forms.Form):
 
 
 class ReinstateForm(RefuseControlCharactersMixin, forms.Form):
-    reason = forms.CharField(
-        label="Why it is reinstated",
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+    reason = reason_field(
+        "Why it is reinstated",
         help_text="For example: the Board kept it at its March meeting.",
-        error_messages={"required": "Enter why the action is reinstated."},
+        required="Enter why the action is reinstated.",
     )
 
 

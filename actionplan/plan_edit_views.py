@@ -34,6 +34,16 @@ def _errors_onto(form, error: ValidationError) -> None:
         form.add_error(name if name in form.fields else None, errors)
 
 
+def _written(form, write, **kwargs):
+    """What the plan_edits write returns (never None), or None with the ValidationError it
+    raised on the form."""
+    try:
+        return write(**kwargs)
+    except ValidationError as error:
+        _errors_onto(form, error)
+        return None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def action_add(request, slug):
@@ -43,15 +53,12 @@ def action_add(request, slug):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         fields = form.action_fields()
-        try:
-            action = plan_edits.action_add(
-                plan=plan, objective=fields.pop("objective"), fields=fields, by=request.user,
-                reason=data["reason"], owners=data["owners"], measures=form.new_measures(),
-                related=data["related"],
-            )  # fmt: skip
-        except ValidationError as error:
-            _errors_onto(form, error)
-        else:
+        action = _written(
+            form, plan_edits.action_add, plan=plan, objective=fields.pop("objective"),
+            fields=fields, by=request.user, reason=data["reason"], owners=data["owners"],
+            measures=form.new_measures(), related=data["related"],
+        )  # fmt: skip
+        if action is not None:
             messages.success(request, f"Action {action.reference} is added to the plan.")
             return redirect(action)
     context = {"plan": plan, "form": form, "action": None}
@@ -65,15 +72,13 @@ def action_edit(request, pk):
     form = ActionForm(_posted(request), plan=action.plan, action=action)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            changed = plan_edits.action_edit(
-                action=action, fields=form.action_fields(), owners=data["owners"],
-                measures=form.measure_texts(), added_measures=form.new_measures(),
-                related=data["related"], by=request.user, reason=data["reason"],
-            )  # fmt: skip
-        except ValidationError as error:
-            _errors_onto(form, error)
-        else:
+        changed = _written(
+            form, plan_edits.action_edit, action=action, fields=form.action_fields(),
+            owners=data["owners"], measures=form.measure_texts(),
+            added_measures=form.new_measures(), related=data["related"], by=request.user,
+            reason=data["reason"],
+        )  # fmt: skip
+        if changed is not None:
             messages.success(request, _saved_message(action, changed))
             return redirect(action)
     context = {"plan": action.plan, "form": form, "action": action}
@@ -100,20 +105,17 @@ def action_retire(request, pk):
     form = RetireForm(_posted(request), initial=initial)
     confirming = request.method == "POST" and form.is_valid()
     if confirming and request.POST.get("confirm"):
-        try:
-            plan_edits.action_retire(
-                action=action, on=form.cleaned_data["retired_on"],
-                reason=form.cleaned_data["reason"], by=request.user,
-            )  # fmt: skip
-        except ValidationError as error:
-            _errors_onto(form, error)
-            confirming = False
-        else:
+        retired = _written(
+            form, plan_edits.action_retire, action=action, on=form.cleaned_data["retired_on"],
+            reason=form.cleaned_data["reason"], by=request.user,
+        )  # fmt: skip
+        if retired is not None:
             messages.success(
                 request,
                 f"Action {action.reference} is retired from {action.retired_on:%-d %B %Y}.",
             )
             return redirect(action)
+        confirming = False
     context = {"action": action, "form": form, "confirming": confirming}
     return render(request, "actionplan/action_retire.html", context)
 
@@ -127,13 +129,11 @@ def action_reinstate(request, pk):
         return redirect(action)
     form = ReinstateForm(_posted(request))
     if request.method == "POST" and form.is_valid():
-        try:
-            plan_edits.action_reinstate(
-                action=action, reason=form.cleaned_data["reason"], by=request.user
-            )
-        except ValidationError as error:
-            _errors_onto(form, error)
-        else:
+        reinstated = _written(
+            form, plan_edits.action_reinstate, action=action,
+            reason=form.cleaned_data["reason"], by=request.user,
+        )  # fmt: skip
+        if reinstated is not None:
             messages.success(request, f"Action {action.reference} is back in the plan.")
             return redirect(action)
     return render(request, "actionplan/action_reinstate.html", {"action": action, "form": form})
@@ -145,11 +145,9 @@ def priority_add(request, slug):
     plan = get_plan_to_edit(request, slug)
     form = PriorityForm(_posted(request), plan=plan)
     if request.method == "POST" and form.is_valid():
-        try:
-            priority = plan_edits.priority_add(plan=plan, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _errors_onto(form, error)
-        else:
+        priority = _written(form, plan_edits.priority_add, plan=plan, by=request.user,
+                            **form.cleaned_data)  # fmt: skip
+        if priority is not None:
             messages.success(
                 request, f"{plan.priority_label} {priority.number} is added to the plan."
             )
@@ -164,11 +162,8 @@ def objective_add(request, slug):
     plan = get_plan_to_edit(request, slug)
     form = ObjectiveForm(_posted(request), plan=plan)
     if request.method == "POST" and form.is_valid():
-        try:
-            objective = plan_edits.objective_add(by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _errors_onto(form, error)
-        else:
+        objective = _written(form, plan_edits.objective_add, by=request.user, **form.cleaned_data)
+        if objective is not None:
             messages.success(
                 request, f"{plan.objective_label} {objective.number} is added to the plan."
             )

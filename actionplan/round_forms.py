@@ -1,17 +1,12 @@
-from datetime import date
-
 from django import forms
 from django.conf import settings
 
-from actionplan.forms import PlanChoiceField, QuickSelect, _quarter_choices
+from actionplan.form_fields import date_field, reason_field
+from actionplan.forms import PlanChoiceField, QuickSelect, StartedQuarterForm
 from actionplan.models import Action, Plan
-from actionplan.quarters import Quarter
-
-_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-_BAD_DATE = {"invalid": "The date must be a real date, for example 15/01/2016."}
 
 
-class RoundOpenForm(forms.Form):
+class RoundOpenForm(StartedQuarterForm):
     plan = PlanChoiceField()
     quarter = forms.CharField(
         label="Quarter",
@@ -19,40 +14,20 @@ class RoundOpenForm(forms.Form):
         widget=QuickSelect,
         error_messages={"required": "Choose the quarter owners report on."},
     )
-    deadline = forms.DateField(
-        label="Deadline for returns (optional)",
-        required=False,
-        widget=_DATE,
+    deadline = date_field(
+        "Deadline for returns (optional)",
         help_text=(
             f"Leave blank for {settings.ROUND_DEADLINE_WORKING_DAYS} working days after the "
             "quarter ends (England and Wales bank holidays skipped)."
         ),
-        error_messages=_BAD_DATE,
     )
-    sign_off_date = forms.DateField(
-        label="Chairs sign off by (optional)",
-        required=False,
-        widget=_DATE,
+    sign_off_date = date_field(
+        "Chairs sign off by (optional)",
         help_text=(
             f"Leave blank for {settings.ROUND_SIGN_OFF_WORKING_DAYS} working days after the "
             "deadline."
         ),
-        error_messages=_BAD_DATE,
     )
-
-    def __init__(self, *args, today: date, quarters: list[Quarter], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.today = today
-        self.fields["quarter"].widget.choices = _quarter_choices(quarters, today)
-
-    def clean_quarter(self):
-        try:
-            quarter = Quarter.parse(self.cleaned_data["quarter"])
-        except ValueError as error:
-            raise forms.ValidationError(str(error)) from None
-        if quarter.start > self.today:
-            raise forms.ValidationError(f"{quarter.label} has not started yet.")
-        return quarter
 
     def clean(self):
         data = super().clean()
@@ -80,12 +55,10 @@ class RoundScopeForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose whether to add or take out the action."},
     )
-    reason = forms.CharField(
-        label="Reason",
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+    reason = reason_field(
+        "Reason",
         help_text="Kept with the round's record.",
-        error_messages={"required": "Enter the reason, for the round's record."},
+        required="Enter the reason, for the round's record.",
     )
 
     def __init__(self, *args, plan: Plan, **kwargs):

@@ -14,7 +14,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from actionplan.models import Action, Plan, StatusUpdate, end_of_day
+from actionplan.models import Action, OutboxEmail, Plan, StatusUpdate, end_of_day
 from actionplan.quarters import Quarter
 from actionplan.rag import Rag
 
@@ -234,7 +234,7 @@ class Step(models.TextChoices):
     SECOND_CHASER = "second-chaser", "Second chaser (chair copied)"
 
 
-class RoundEmail(models.Model):
+class RoundEmail(OutboxEmail):
     """One e-mail of a round to one person, at most once per step. Planned (row inserted under
     the unique constraint), claimed by a conditional UPDATE, sent, then marked sent: see
     actionplan.round_emails for why that sends each e-mail once."""
@@ -246,12 +246,6 @@ class RoundEmail(models.Model):
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="round_emails", verbose_name="person"
     )
     step = models.CharField("e-mail", max_length=20, choices=Step.choices)
-    created_at = models.DateTimeField("planned at", default=timezone.now)
-    claimed_at = models.DateTimeField("being sent since", null=True, blank=True)
-    sent_at = models.DateTimeField("sent at", null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField("attempts", default=0)
-    next_attempt_at = models.DateTimeField("next attempt at", default=timezone.now)
-    last_error = models.TextField("last error", blank=True)
 
     class Meta:
         ordering = ["round", "person", "step"]

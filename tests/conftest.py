@@ -4,6 +4,7 @@ import contextlib
 import json
 import os
 import socket
+import threading
 import time
 from datetime import date
 from email import message_from_bytes
@@ -18,7 +19,7 @@ from django.conf import settings as django_settings
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.color import no_style
-from django.db import connection, models, transaction
+from django.db import connection, connections, models, transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
@@ -149,6 +150,30 @@ def _empty_task_queue():
         import django_rq
 
         django_rq.get_queue("default").empty()
+
+
+def run_in_threads(target, count: int) -> list[Exception]:
+    """target(index) for index 0 .. count-1, each in its own thread, all released at once by a
+    barrier; each thread closes its database connections when done. The errors they raised:
+    the caller asserts there are none (a thread's failure is otherwise silent)."""
+    barrier = threading.Barrier(count)
+    errors = []
+
+    def run(index):
+        try:
+            barrier.wait(timeout=60)
+            target(index)
+        except Exception as error:  # noqa: BLE001 - every failure is reported by the test
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return errors
 
 
 def _close_stray_connections():

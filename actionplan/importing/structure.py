@@ -349,7 +349,9 @@ class _Builder:
 
     def _retired(self, action, cells):
         """A date in the "Retired on" column: the action left the plan that day. Not a date
-        stops the import: read as empty, a revision would bring a retired action back."""
+        stops the import: read as empty, a revision would bring a retired action back. A day
+        still to come stops it too, as the retire page refuses one: an action is retired on the
+        day it leaves the plan."""
         value = self.cell(cells, "retired_on")
         reason = self.text(cells, "retired_reason")
         if not cell_text(value).strip():
@@ -366,6 +368,15 @@ class _Builder:
                 action.row, "retired_on",
                 f"'{cell_text(value).strip()}' is not a date: give the day the action was "
                 "retired (e.g. 1 Apr 2016), or leave the cell empty if it is in the plan.",
+                blocking=True,
+            )  # fmt: skip
+            return
+        if day > timezone.localdate():
+            self.problem(
+                action.row, "retired_on",
+                f"'{cell_text(value).strip()}' is in the future: an action is retired on the "
+                "day it leaves the plan, so give a day up to today, or leave the cell empty "
+                "while it is in the plan.",
                 blocking=True,
             )  # fmt: skip
             return

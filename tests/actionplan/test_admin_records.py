@@ -1,16 +1,26 @@
-"""The admin shows the records of rounds and imports for looking into a problem, and changes
-none of them (they are made by their own pages); a remembered import layout can be forgotten."""
+"""The admin shows the records of rounds, imports and owner-change e-mails for looking into a
+problem, and changes none of them (they are made by their own pages); a remembered import
+layout can be forgotten."""
 
 import pytest
 from django.urls import reverse
 
-from actionplan.models import ImportLayout, PlanImport, ReportingRound, RoundEmail, SignOff
+from actionplan.models import (
+    ImportLayout,
+    OwnerChangeEmail,
+    PlanImport,
+    ReportingRound,
+    RoundEmail,
+    SignOff,
+)
 from actionplan.quarters import Quarter
+from actionplan.round_models import Step
 from actionplan.rounds import round_open
 
 pytestmark = pytest.mark.django_db
 
-RECORDS = [ReportingRound, RoundEmail, SignOff, PlanImport]
+RECORDS = [ReportingRound, RoundEmail, SignOff, PlanImport, OwnerChangeEmail]
+ERROR = "SMTPServerDisconnected: Connection unexpectedly closed"
 
 
 @pytest.fixture
@@ -23,6 +33,11 @@ def records(wscb_plan, business_support, time_machine):
         uploaded_by=business_support, file_name="plan.xlsx", sha256="0" * 64, file_format="xlsx"
     )
     layout = ImportLayout.objects.create(signature="s" * 64, header=["Ref", "Action"])
+    OwnerChangeEmail.objects.create(person=business_support, attempts=2, last_error=ERROR)
+    RoundEmail.objects.create(
+        round=reporting_round, person=business_support, step=Step.INVITE, attempts=1,
+        last_error=ERROR,
+    )  # fmt: skip
     return reporting_round, layout
 
 
@@ -52,3 +67,20 @@ def test_a_remembered_layout_can_be_forgotten_but_not_edited(admin_client, recor
     delete = reverse("admin:actionplan_importlayout_delete", args=[layout.pk])
     assert admin_client.post(delete, {"post": "yes"}).status_code == 302
     assert not ImportLayout.objects.exists()
+
+
+@pytest.mark.parametrize("model", [RoundEmail, OwnerChangeEmail], ids=lambda m: m.__name__)
+def test_an_email_waiting_shows_whom_and_why_and_is_not_changed(admin_client, records, model):
+    email = model.objects.select_related("person").first()
+    name = f"admin:actionplan_{model._meta.model_name}"
+    listing = admin_client.get(reverse(f"{name}_changelist"), {"q": email.person.username})
+    assert listing.status_code == 200 and email.person.username in listing.content.decode()
+    change = reverse(f"{name}_change", args=[email.pk])
+    html = admin_client.get(change).content.decode()
+    # Whom the e-mail is to comes before the outbox's bookkeeping, its last error among it.
+    assert html.index("field-person") < html.index("field-claimed_at") < html.index(ERROR)
+    assert admin_client.post(change, {"attempts": "0", "last_error": ""}).status_code == 403
+    delete = reverse(f"{name}_delete", args=[email.pk])
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+    email.refresh_from_db()
+    assert email.attempts >= 1 and email.last_error == ERROR

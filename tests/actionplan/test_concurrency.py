@@ -1,13 +1,11 @@
 """No lost updates under real concurrency (PostgreSQL; SQLite serialises writers anyway)."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from actionplan.models import Action, Rag, StatusUpdate
 from actionplan.services import StatusConflictError, status_update_create
-from tests.conftest import make_action, make_body, make_user
+from tests.conftest import make_action, make_body, make_user, run_in_threads
 
 THREADS = 20
 
@@ -18,27 +16,6 @@ pytestmark = [
         reason="concurrency is proved on PostgreSQL: set DATABASE_URL (CI does)",
     ),
 ]
-
-
-def _run_in_threads(target, count):
-    barrier = threading.Barrier(count)
-    errors = []
-
-    def run(index):
-        try:
-            barrier.wait()
-            target(index)
-        except Exception as error:  # noqa: BLE001 - every failure is reported by the test
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return errors
 
 
 def test_same_version_only_one_wins_and_the_rest_are_told():
@@ -56,7 +33,7 @@ def test_same_version_only_one_wins_and_the_rest_are_told():
         except StatusConflictError:
             outcomes.append("conflict")
 
-    assert _run_in_threads(update, THREADS) == []
+    assert run_in_threads(update, THREADS) == []
     assert sorted(outcomes) == ["conflict"] * (THREADS - 1) + ["saved"]
     assert StatusUpdate.objects.filter(action=action).count() == 1
 
@@ -77,7 +54,7 @@ def test_retrying_writers_lose_nothing():
             except StatusConflictError:
                 continue
 
-    assert _run_in_threads(update, THREADS) == []
+    assert run_in_threads(update, THREADS) == []
     action.refresh_from_db()
     updates = StatusUpdate.objects.filter(action=action)
     assert updates.count() == THREADS
@@ -102,6 +79,6 @@ def test_different_actions_all_succeed():
             expected_version=0,
         )  # fmt: skip
 
-    assert _run_in_threads(update, THREADS) == []
+    assert run_in_threads(update, THREADS) == []
     assert StatusUpdate.objects.count() == THREADS
     assert set(Action.objects.values_list("current_rag", flat=True)) == {Rag.AMBER}

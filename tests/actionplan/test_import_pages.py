@@ -97,6 +97,8 @@ def test_upload_map_preview_confirm_makes_the_plan_with_imported_statuses(suppor
         "Nothing has been created yet" in html
         and Plan.objects.filter(slug="hsb-neglect").count() == 0
     )
+    assert "the role it becomes. The owner cells are also kept as written.</p>" in html
+    assert "<legend><h2>Accountable bodies</h2></legend>" in html
     response = support_client.post(preview_url, {**_selected(html), "confirm": "1"})
     assert response.status_code == 302
     plan = Plan.objects.get(slug="hsb-neglect")

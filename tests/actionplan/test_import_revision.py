@@ -291,6 +291,8 @@ def test_support_preview_and_confirm_a_revision_in_the_app(
     assert "<dt>To retire</dt><dd>1</dd>" in html and "<dt>Unchanged</dt><dd>39</dd>" in html
     assert REWORDED in html and str(changes["new_owner"]) in html
     assert "Statuses already reported are never changed" in html
+    assert "<legend><h2>Owners</h2></legend>" in html and "the role it becomes.</p>" in html
+    assert "<legend><h2>Accountable bodies</h2></legend>" in html
     assert not wscb_plan.actions.filter(description=REWORDED).exists()
 
     form = {**_form(html), "revised_on": "2016-04-01", "reason": "Board meeting of 31 March"}

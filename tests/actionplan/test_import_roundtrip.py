@@ -6,12 +6,13 @@ What the export does not carry cannot come back, and is left out of the comparis
 priority's statement, links between related actions, and the owner and body cells as first
 written (the export writes each owner as "Role (Agency)", which is what the import keeps)."""
 
+import csv
 import io
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -216,14 +217,28 @@ def test_another_retired_date_in_the_file_changes_the_retired_date(wscb_plan, bu
     assert (action.retired_on, action.retired_reason) == (date(2015, 12, 1), WHY)
 
 
+FUTURE_TODAY = datetime(2016, 2, 1, 9, tzinfo=LONDON)
+
+
 @pytest.mark.parametrize("revise", [False, True])
-def test_a_retired_cell_that_is_not_a_date_stops_the_import(wscb_plan, business_support, revise):
-    data = _with_cells(_export(wscb_plan), {"1.1.2": {RETIRED_COLUMN: "Soon, we hope"}})
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ("Soon, we hope", "'Soon, we hope' is not a date: "),
+        (date(2016, 3, 1), "'2016-03-01' is in the future: "),  # the retire page refuses it too
+    ],
+)
+def test_a_retired_cell_not_a_day_up_to_today_stops_the_import(
+    wscb_plan, business_support, time_machine, revise, cell, message
+):
+    time_machine.move_to(FUTURE_TODAY, tick=False)
+    cells = {"1.1.1": {RETIRED_COLUMN: date(2016, 2, 1)}, "1.1.2": {RETIRED_COLUMN: cell}}
+    data = _with_cells(_export(wscb_plan), cells)  # 1.1.1 retired today: allowed
     upload = _upload(business_support, data, name="v2.xlsx",
                      revises=wscb_plan if revise else None)  # fmt: skip
     [problem] = preview(upload).draft.blocking
     assert problem.row is not None and problem.column.endswith("(Retired on)")
-    assert "'Soon, we hope' is not a date" in problem.message
+    assert problem.message.startswith(message)
     plans = Plan.objects.count()
     with pytest.raises(ImportBlockedError):
         if revise:
@@ -231,6 +246,51 @@ def test_a_retired_cell_that_is_not_a_date_stops_the_import(wscb_plan, business_
         else:
             plan_import_commit(plan_import=upload, user=business_support)
     assert Plan.objects.count() == plans and not wscb_plan.actions.retired().exists()
+
+
+def _csv_with_retired(data: bytes, reference: str, day: str) -> tuple[bytes, str]:
+    """The exported CSV with the action's "retired_on" cell set, and where: "row 7, column N"."""
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    column = rows[0].index("retired_on")
+    [number] = [number for number, row in enumerate(rows, start=1) if row[0] == reference]
+    rows[number - 1][column] = day
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    return out.getvalue().encode("utf-8"), f"row {number}, column {chr(ord('A') + column)}"
+
+
+def test_the_command_refuses_a_csv_with_a_retired_date_in_the_future(
+    wscb_plan, business_support, time_machine, tmp_path
+):
+    time_machine.move_to(FUTURE_TODAY, tick=False)
+    path = tmp_path / "export.csv"
+    data, where = _csv_with_retired(_export(wscb_plan, "csv"), "2.1.1", "1 Apr 2016")
+    path.write_bytes(data)
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="Nothing was imported"):
+        call_command("import_plan", str(path), "--plan", "copy", "--period", "2015-18",
+                     "--partnership", "WSCB", stdout=out)  # fmt: skip
+    stop = f"{where} (retired_on): STOPS THE IMPORT: '1 Apr 2016' is in the future: "
+    assert stop in out.getvalue()
+    assert not Plan.objects.filter(slug="copy").exists()
+
+
+@pytest.mark.parametrize("revise", [False, True])
+def test_the_preview_page_stops_at_a_retired_date_in_the_future(
+    client, wscb_plan, business_support, time_machine, revise
+):
+    time_machine.move_to(FUTURE_TODAY, tick=False)
+    data = _with_cells(_export(wscb_plan), {"1.1.2": {RETIRED_COLUMN: "1 Mar 2016"}})
+    upload = _upload(business_support, data, revises=wscb_plan if revise else None)
+    client.force_login(business_support)
+    url = reverse("actionplan:import-preview", args=[upload.pk])
+    html = client.get(url).content.decode()
+    assert "<strong>Stops the import:</strong> &#x27;1 Mar 2016&#x27; is in the future" in html
+    assert 'name="confirm"' not in html
+    plans = Plan.objects.count()
+    response = client.post(url, {"confirm": "1"})
+    assert response.status_code == 200 and Plan.objects.count() == plans
+    assert not wscb_plan.actions.retired().exists()
 
 
 def test_the_command_says_how_many_imported_actions_are_retired(

@@ -2,7 +2,6 @@
 told in the app (issue 17): one e-mail per person and change, sent by the background worker
 through a real SMTP server (aiosmtpd) after the change commits, never twice."""
 
-import threading
 from datetime import date, timedelta
 
 import pytest
@@ -21,6 +20,7 @@ from tests.conftest import (
     make_action,
     make_role,
     make_user,
+    run_in_threads,
     run_task_worker,
 )
 
@@ -250,23 +250,7 @@ def test_two_senders_at_once_send_each_email_once(smtp_inbox):
         pytest.skip("Concurrent writers: run on PostgreSQL (SQLite serialises them anyway)")
     action, roles, _ = _world()
     action_owners_set(action=action, roles=[roles["new"]])
-    barrier = threading.Barrier(2)
-    results, errors = [], []
-
-    def sender():
-        try:
-            barrier.wait(timeout=10)
-            results.append(send_due())
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sender) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    results = []
+    assert run_in_threads(lambda _: results.append(send_due()), 2) == []
     assert sorted(results) in ([0, 2], [1, 1])
     assert _recipients(smtp_inbox) == ["nina@example.org", "olive@example.org"]

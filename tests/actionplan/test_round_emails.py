@@ -1,7 +1,6 @@
 """A round's e-mails, sent through a real SMTP server started by the tests (aiosmtpd) and read
 back from it: one per owner, reminders and chasers only for what is outstanding, never twice."""
 
-import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -17,7 +16,14 @@ from actionplan.round_emails import send_due
 from actionplan.rounds import round_open
 from actionplan.services import status_update_create
 from actionplan.tasks import send_round_emails
-from tests.conftest import make_action, make_body, make_role, make_user, run_task_worker
+from tests.conftest import (
+    make_action,
+    make_body,
+    make_role,
+    make_user,
+    run_in_threads,
+    run_task_worker,
+)
 
 LONDON = ZoneInfo("Europe/London")
 Q3 = Quarter.parse("2015-Q3")
@@ -175,25 +181,13 @@ def test_two_senders_at_once_send_each_email_once(smtp_inbox):
         pytest.skip("Concurrent writers: run on PostgreSQL (SQLite serialises them anyway)")
     support = make_user(username="support-c")
     reporting_round, _, _ = _world(support)
-    barrier = threading.Barrier(2)
-    results, errors = [], []
+    results = []
 
-    def sender():
-        try:
-            barrier.wait(timeout=10)
-            with time_machine.travel(OPENED, tick=False):
-                results.append(send_due(reporting_round))
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            connection.close()
+    def sender(_):
+        with time_machine.travel(OPENED, tick=False):
+            results.append(send_due(reporting_round))
 
-    threads = [threading.Thread(target=sender) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    assert run_in_threads(sender, 2) == []
     assert sorted(results) in ([0, 2], [1, 1])
     recipients = sorted(m["X-Envelope-To"] for m in smtp_inbox.messages)
     assert recipients == ["ann@example.org", "bob@example.org"]

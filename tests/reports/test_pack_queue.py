@@ -3,16 +3,15 @@ shows the pending one), a limit on each person's pending requests, and a preview
 only the first rows of each list, however large the plan."""
 
 import re
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.urls import reverse
 
 from actionplan.quarters import Quarter
 from reports import services
 from reports.models import BoardPackRequest
-from tests.conftest import WSCB_SLUG, make_user
+from tests.conftest import WSCB_SLUG, make_user, run_in_threads
 from tests.reports.conftest import make_small_plan
 
 pytestmark = pytest.mark.django_db
@@ -101,22 +100,15 @@ def test_the_preview_lays_out_only_the_first_rows_of_each_list(
 def test_simultaneous_clicks_queue_one_pack():
     plan = make_small_plan(actions=1)
     people = [make_user(username=f"support{i}") for i in range(8)]
-    barrier, outcomes = threading.Barrier(len(people)), []
+    outcomes = []
 
-    def click(person):
+    def click(index):
         try:
-            barrier.wait()
-            services.board_pack_request_create(plan=plan, quarter=Q3, requested_by=person)
+            services.board_pack_request_create(plan=plan, quarter=Q3, requested_by=people[index])
             outcomes.append("queued")
         except services.PackAlreadyPendingError:
             outcomes.append("pending")
-        finally:
-            connections.close_all()
 
-    threads = [threading.Thread(target=click, args=(person,)) for person in people]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    assert run_in_threads(click, len(people)) == []
     assert sorted(outcomes) == ["pending"] * 7 + ["queued"]
     assert BoardPackRequest.objects.count() == 1
